@@ -1,0 +1,12 @@
+//! RESP2/RESP3 wire format: request parsing (multibulk and inline) and
+//! reply writing. No I/O and no async: the server feeds bytes in and takes
+//! bytes out, so the same code serves TCP, TLS, unix sockets and replay.
+
+mod inline;
+mod parse;
+mod write;
+mod double;
+
+pub use double::format_double;
+pub use parse::{ArgBuf, Argv, Limits, Parsed, ProtoError, INLINE_MAX_SIZE};
+pub use write::{Deferred, Out, Protocol};
