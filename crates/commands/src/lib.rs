@@ -1,0 +1,24 @@
+//! The command table, the dispatch path and every command family.
+
+pub mod client;
+pub mod config;
+pub mod connection;
+pub mod ctx;
+pub mod error;
+pub mod exec;
+pub mod keys;
+pub mod latency;
+pub mod server;
+pub mod spec;
+pub mod state;
+pub mod stats;
+pub mod string;
+pub mod table;
+pub mod testing;
+pub mod util;
+pub mod world;
+
+pub use client::{Action, ClientHandle, ConnState};
+pub use config::Config;
+pub use exec::{call, Outcome};
+pub use state::Server;

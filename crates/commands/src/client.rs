@@ -1,0 +1,188 @@
+//! Connection state (owned by the connection task) and the shared client
+//! registry that CLIENT LIST / KILL / INFO and MONITOR work through.
+
+use moon_resp::Protocol;
+use parking_lot::Mutex;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// What a command asks the connection task to do after its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Write pending replies, then close (QUIT, CLIENT KILL of self).
+    Close,
+    /// Stop the server (SHUTDOWN).
+    Shutdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Suppress the next command's reply only.
+    Skip,
+    SkipNext,
+}
+
+/// The part of a client other connections can see or act on.
+pub struct ClientHandle {
+    pub id: u64,
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub created_ms: i64,
+    pub is_unix: bool,
+    pub meta: Mutex<ClientMeta>,
+    pub last_interaction_ms: AtomicI64,
+    pub db: AtomicUsize,
+    pub kill_requested: AtomicBool,
+    /// Bytes other clients queue for this one (MONITOR feed, later pub/sub
+    /// messages); the connection task drains them after a `wake`.
+    pub mailbox: Mutex<Vec<u8>>,
+    pub qbuf: AtomicU64,
+    pub omem: AtomicU64,
+    wake: Box<dyn Fn() + Send + Sync>,
+}
+
+#[derive(Default, Clone)]
+pub struct ClientMeta {
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    pub last_cmd: String,
+    pub resp: u8,
+    pub user: String,
+    /// CLIENT LIST flags letters beyond "N" (e.g. "O" for monitor).
+    pub monitor: bool,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    pub tot_cmds: u64,
+}
+
+impl ClientHandle {
+    pub fn new(id: u64, addr: String, laddr: String, fd: i64, is_unix: bool, wake: Box<dyn Fn() + Send + Sync>) -> Self {
+        let now = moon_store::clock::now_ms();
+        ClientHandle {
+            id,
+            addr,
+            laddr,
+            fd,
+            created_ms: now,
+            is_unix,
+            meta: Mutex::new(ClientMeta { resp: 2, user: "default".into(), ..Default::default() }),
+            last_interaction_ms: AtomicI64::new(now),
+            db: AtomicUsize::new(0),
+            kill_requested: AtomicBool::new(false),
+            mailbox: Mutex::new(Vec::new()),
+            qbuf: AtomicU64::new(0),
+            omem: AtomicU64::new(0),
+            wake,
+        }
+    }
+
+    /// Ask the connection to close as soon as it can.
+    pub fn kill(&self) {
+        self.kill_requested.store(true, Ordering::Release);
+        (self.wake)();
+    }
+
+    /// Queue bytes for this client's socket.
+    pub fn deliver(&self, bytes: &[u8]) {
+        self.mailbox.lock().extend_from_slice(bytes);
+        (self.wake)();
+    }
+
+    pub fn wake(&self) {
+        (self.wake)()
+    }
+}
+
+/// Per-connection state, owned by the connection task.
+pub struct ConnState {
+    pub handle: Arc<ClientHandle>,
+    pub db: usize,
+    pub authenticated: bool,
+    pub user: String,
+    pub reply_mode: ReplyMode,
+    pub no_touch: bool,
+    /// Loopback or unix socket (protected mode, DEBUG "local").
+    pub is_local: bool,
+    /// Index of the I/O thread serving this connection (world lock slot).
+    pub thread: usize,
+    pub action: Option<Action>,
+    pub monitor: bool,
+}
+
+impl ConnState {
+    pub fn new(handle: Arc<ClientHandle>, thread: usize, is_local: bool, authenticated: bool) -> Self {
+        ConnState {
+            handle,
+            db: 0,
+            authenticated,
+            user: "default".into(),
+            reply_mode: ReplyMode::On,
+            no_touch: false,
+            is_local,
+            thread,
+            action: None,
+            monitor: false,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.handle.id
+    }
+
+    pub fn set_db(&mut self, db: usize) {
+        self.db = db;
+        self.handle.db.store(db, Ordering::Relaxed);
+    }
+
+    pub fn set_resp(&self, p: Protocol) {
+        self.handle.meta.lock().resp = if p == Protocol::Resp3 { 3 } else { 2 };
+    }
+}
+
+#[derive(Default)]
+pub struct Clients {
+    map: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    next_id: AtomicU64,
+    pub monitors: Mutex<Vec<Arc<ClientHandle>>>,
+    pub monitor_count: AtomicUsize,
+}
+
+impl Clients {
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+    pub fn register(&self, h: Arc<ClientHandle>) {
+        self.map.lock().insert(h.id, h);
+    }
+    pub fn unregister(&self, id: u64) {
+        self.map.lock().remove(&id);
+        let mut m = self.monitors.lock();
+        let before = m.len();
+        m.retain(|h| h.id != id);
+        if m.len() != before {
+            self.monitor_count.store(m.len(), Ordering::Relaxed);
+        }
+    }
+    pub fn count(&self) -> usize {
+        self.map.lock().len()
+    }
+    pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        self.map.lock().get(&id).cloned()
+    }
+    /// Every client, in id order.
+    pub fn all(&self) -> Vec<Arc<ClientHandle>> {
+        self.map.lock().values().cloned().collect()
+    }
+    pub fn add_monitor(&self, h: Arc<ClientHandle>) {
+        let mut m = self.monitors.lock();
+        if !m.iter().any(|x| x.id == h.id) {
+            m.push(h);
+        }
+        self.monitor_count.store(m.len(), Ordering::Relaxed);
+    }
+}

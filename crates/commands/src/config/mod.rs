@@ -1,0 +1,261 @@
+//! The configuration registry: typed parameters with Redis' parsing and
+//! error messages, shared by the config file, the command line and CONFIG.
+
+mod params;
+
+pub use params::PARAMS;
+
+use parking_lot::RwLock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+pub const IMMUTABLE: u32 = 1;
+pub const SENSITIVE: u32 = 2;
+/// The value may span several arguments on the command line / in a file.
+pub const MULTI_ARG: u32 = 4;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Bool,
+    Int { min: i64, max: i64 },
+    /// A byte count with optional k/kb/m/mb/g/gb suffix.
+    Memory { min: i64, max: i64 },
+    Octal,
+    Enum(&'static [&'static str]),
+    Str,
+    ClientOutputBufferLimit,
+}
+
+pub struct Param {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub flags: u32,
+    pub help: &'static str,
+}
+
+impl Param {
+    pub const fn new(name: &'static str, kind: Kind, default: &'static str, flags: u32, help: &'static str) -> Param {
+        Param { name, kind, default, flags, help }
+    }
+}
+
+pub fn find_param(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+/// Values read on hot paths, mirrored into atomics on every change.
+#[derive(Default)]
+pub struct Hot {
+    pub proto_max_bulk_len: AtomicI64,
+    pub client_query_buffer_limit: AtomicI64,
+    pub maxclients: AtomicI64,
+    pub timeout: AtomicI64,
+    pub slowlog_slower_than: AtomicI64,
+    pub slowlog_max_len: AtomicI64,
+    pub latency_threshold: AtomicI64,
+    pub hz: AtomicI64,
+    pub active_expire_effort: AtomicI64,
+    pub protected_mode: AtomicBool,
+    pub lazy_user_del: AtomicBool,
+    pub lazy_user_flush: AtomicBool,
+    /// normal-class output limits: hard, soft, soft seconds.
+    pub obuf_normal: [AtomicI64; 3],
+    pub obuf_pubsub: [AtomicI64; 3],
+}
+
+pub struct Config {
+    values: RwLock<HashMap<&'static str, String>>,
+    pub hot: Hot,
+    /// The config file, if started with one (CONFIG REWRITE writes it).
+    pub file: RwLock<Option<std::path::PathBuf>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let c = Config { values: RwLock::new(HashMap::new()), hot: Hot::default(), file: RwLock::new(None) };
+        for p in PARAMS {
+            c.set(p.name, p.default, true).expect("defaults are valid");
+        }
+        c
+    }
+}
+
+impl Config {
+    /// Validate and store a value. `startup` allows immutable parameters.
+    /// Errors are Redis' reason texts ("argument must be 'yes' or 'no'").
+    pub fn set(&self, name: &str, value: &str, startup: bool) -> Result<(), String> {
+        let p = find_param(name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
+        if !startup && p.flags & IMMUTABLE != 0 {
+            return Err("can't set immutable config".into());
+        }
+        let canon = canonicalize(p, value)?;
+        self.apply_hot(p.name, &canon);
+        self.values.write().insert(p.name, canon);
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        let p = find_param(name)?;
+        self.values.read().get(p.name).cloned()
+    }
+
+    pub fn get_str(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default()
+    }
+
+    pub fn get_i64(&self, name: &str) -> i64 {
+        self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn get_bool(&self, name: &str) -> bool {
+        self.get(name).as_deref() == Some("yes")
+    }
+
+    /// (name, value) of every parameter matching the glob, in table order.
+    pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, String)> {
+        let vals = self.values.read();
+        PARAMS
+            .iter()
+            .filter(|p| crate::util::glob_match(pattern, p.name.as_bytes(), true))
+            .map(|p| (p.name, vals.get(p.name).cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    fn apply_hot(&self, name: &str, v: &str) {
+        let h = &self.hot;
+        let int = || v.parse::<i64>().unwrap_or(0);
+        let st = |a: &AtomicI64, x: i64| a.store(x, Ordering::Relaxed);
+        let yes = v == "yes";
+        match name {
+            "proto-max-bulk-len" => st(&h.proto_max_bulk_len, int()),
+            "client-query-buffer-limit" => st(&h.client_query_buffer_limit, int()),
+            "maxclients" => st(&h.maxclients, int()),
+            "timeout" => st(&h.timeout, int()),
+            "slowlog-log-slower-than" => st(&h.slowlog_slower_than, int()),
+            "slowlog-max-len" => st(&h.slowlog_max_len, int()),
+            "latency-monitor-threshold" => st(&h.latency_threshold, int()),
+            "hz" => st(&h.hz, int()),
+            "active-expire-effort" => st(&h.active_expire_effort, int()),
+            "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
+            "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),
+            "lazyfree-lazy-user-flush" => h.lazy_user_flush.store(yes, Ordering::Relaxed),
+            "client-output-buffer-limit" => {
+                let w: Vec<&str> = v.split(' ').collect();
+                for c in w.chunks(4) {
+                    let arr = match c[0] {
+                        "normal" => &h.obuf_normal,
+                        "pubsub" => &h.obuf_pubsub,
+                        _ => continue,
+                    };
+                    for i in 0..3 {
+                        st(&arr[i], c[i + 1].parse().unwrap_or(0));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Redis' memtoull: a number with an optional k/kb/m/mb/g/gb suffix.
+pub fn parse_memory(s: &str) -> Option<i64> {
+    let lower = s.to_ascii_lowercase();
+    let (num, mul) = [("gb", 1i64 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)]
+        .iter()
+        .find_map(|(suf, m)| lower.strip_suffix(suf).map(|n| (n.to_string(), *m)))
+        .unwrap_or((lower.clone(), 1));
+    if num.is_empty() || !num.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    num.parse::<i64>().ok()?.checked_mul(mul)
+}
+
+fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
+    match p.kind {
+        Kind::Bool => match value.to_ascii_lowercase().as_str() {
+            "yes" => Ok("yes".into()),
+            "no" => Ok("no".into()),
+            _ => Err("argument must be 'yes' or 'no'".into()),
+        },
+        Kind::Int { min, max } => {
+            let v: i64 = value.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            check_range(v, min, max)
+        }
+        Kind::Memory { min, max } => {
+            let v = parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
+            check_range(v, min, max)
+        }
+        Kind::Octal => {
+            let v = i64::from_str_radix(value, 8).map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            check_range(v, 0, 0o777).map(|_| format!("{v:o}"))
+        }
+        Kind::Enum(opts) => {
+            let l = value.to_ascii_lowercase();
+            if opts.contains(&l.as_str()) {
+                Ok(l)
+            } else {
+                Err(format!("argument(s) must be one of the following: {}", opts.join(", ")))
+            }
+        }
+        Kind::Str => Ok(value.to_string()),
+        Kind::ClientOutputBufferLimit => canonical_obuf(value),
+    }
+}
+
+fn check_range(v: i64, min: i64, max: i64) -> Result<String, String> {
+    if v < min || v > max {
+        Err(format!("argument must be between {min} and {max} inclusive"))
+    } else {
+        Ok(v.to_string())
+    }
+}
+
+/// "normal 0 0 0 pubsub 32mb 8mb 60" → all three classes with byte values,
+/// keeping classes not mentioned at their defaults.
+fn canonical_obuf(value: &str) -> Result<String, String> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if words.is_empty() || words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut classes: Vec<(String, [i64; 3])> =
+        vec![("normal".into(), [0, 0, 0]), ("slave".into(), [268435456, 67108864, 60]), ("pubsub".into(), [33554432, 8388608, 60])];
+    for c in words.chunks(4) {
+        let class = match c[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "slave" | "replica" => 1,
+            "pubsub" => 2,
+            _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
+        };
+        let hard = parse_memory(c[1]);
+        let soft = parse_memory(c[2]);
+        let secs = c[3].parse::<i64>().ok().filter(|s| *s >= 0);
+        match (hard, soft, secs) {
+            (Some(h), Some(s), Some(t)) => classes[class].1 = [h, s, t],
+            _ => return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into()),
+        }
+    }
+    Ok(classes.iter().map(|(n, v)| format!("{n} {} {} {}", v[0], v[1], v[2])).collect::<Vec<_>>().join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_redis() {
+        let c = Config::default();
+        assert_eq!(c.get("port").unwrap(), "6379");
+        c.set("proto-max-bulk-len", "2mb", false).unwrap();
+        assert_eq!(c.get("proto-max-bulk-len").unwrap(), "2097152");
+        assert_eq!(c.set("timeout", "x", false).unwrap_err(), "argument couldn't be parsed into an integer");
+        assert_eq!(c.set("protected-mode", "maybe", false).unwrap_err(), "argument must be 'yes' or 'no'");
+        assert_eq!(c.set("port", "1", false).unwrap_err(), "can't set immutable config");
+        assert_eq!(c.set("maxclients", "0", false).unwrap_err(), "argument must be between 1 and 4294967295 inclusive");
+        c.set("client-output-buffer-limit", "pubsub 1mb 1kb 5", false).unwrap();
+        assert_eq!(c.get("client-output-buffer-limit").unwrap(), "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 1024 5");
+        assert_eq!(parse_memory("1k"), Some(1000));
+        assert_eq!(parse_memory("1KB"), Some(1024));
+        assert_eq!(parse_memory("-1"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! Every configuration parameter Moon honours: name, type, default and
+//! flags. Both the config file / command line and CONFIG GET/SET/REWRITE
+//! are driven by this list. A parameter is listed only once what it
+//! controls is implemented.
+
+use super::{Kind, Param, IMMUTABLE, MULTI_ARG, SENSITIVE};
+
+const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning", "nothing"];
+
+pub static PARAMS: &[Param] = &[
+    // Networking
+    Param::new("bind", Kind::Str, "127.0.0.1 -::1", IMMUTABLE | MULTI_ARG, "addresses to listen on ('-' prefix: optional)"),
+    Param::new("port", Kind::Int { min: 0, max: 65535 }, "6379", IMMUTABLE, "TCP port (0: no TCP listener)"),
+    Param::new("unixsocket", Kind::Str, "", IMMUTABLE, "path of a unix socket to listen on"),
+    Param::new("unixsocketperm", Kind::Octal, "0", IMMUTABLE, "permissions of the unix socket (octal)"),
+    Param::new("tcp-backlog", Kind::Int { min: 0, max: i32::MAX as i64 }, "511", IMMUTABLE, "listen(2) backlog"),
+    Param::new("maxclients", Kind::Int { min: 1, max: u32::MAX as i64 }, "10000", 0, "maximum simultaneous clients"),
+    Param::new("timeout", Kind::Int { min: 0, max: i32::MAX as i64 }, "0", 0, "close idle clients after N seconds (0: never)"),
+    Param::new("tcp-keepalive", Kind::Int { min: 0, max: i32::MAX as i64 }, "300", 0, "TCP keepalive interval in seconds"),
+    Param::new("protected-mode", Kind::Bool, "yes", 0, "refuse non-loopback clients when no password is set"),
+    Param::new("requirepass", Kind::Str, "", SENSITIVE, "password of the default user"),
+    Param::new("threads", Kind::Int { min: 0, max: 256 }, "0", IMMUTABLE, "I/O threads (0: one per core) [Moon]"),
+    // Keyspace
+    Param::new("databases", Kind::Int { min: 1, max: i32::MAX as i64 }, "16", IMMUTABLE, "number of databases"),
+    Param::new("keyspace-stripes", Kind::Int { min: 1, max: 16384 }, "1024", IMMUTABLE, "lock stripes per database, a power of two [Moon]"),
+    Param::new("hz", Kind::Int { min: 1, max: 500 }, "10", 0, "background task frequency (active expiry)"),
+    Param::new("dynamic-hz", Kind::Bool, "yes", 0, "accepted for compatibility; Moon's expiry is time-budgeted"),
+    Param::new("active-expire-effort", Kind::Int { min: 1, max: 10 }, "1", 0, "active expiry effort (1-10)"),
+    Param::new("lazyfree-lazy-user-del", Kind::Bool, "no", 0, "DEL behaves like UNLINK"),
+    Param::new("lazyfree-lazy-user-flush", Kind::Bool, "no", 0, "FLUSHALL/FLUSHDB default to ASYNC"),
+    // Protocol and buffers
+    Param::new("proto-max-bulk-len", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "536870912", 0, "largest bulk string a client may send"),
+    Param::new("client-query-buffer-limit", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "1073741824", 0, "largest query buffer per client"),
+    Param::new(
+        "client-output-buffer-limit",
+        Kind::ClientOutputBufferLimit,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        MULTI_ARG,
+        "per-class output buffer limits: <class> <hard> <soft> <soft-seconds>",
+    ),
+    // Diagnostics
+    Param::new("loglevel", Kind::Enum(LOGLEVELS), "notice", 0, "log verbosity"),
+    Param::new("logfile", Kind::Str, "", IMMUTABLE, "log file ('' : standard output)"),
+    Param::new("pidfile", Kind::Str, "", IMMUTABLE, "write the process id to this file"),
+    Param::new("slowlog-log-slower-than", Kind::Int { min: -1, max: i64::MAX }, "10000", 0, "log commands slower than N microseconds"),
+    Param::new("slowlog-max-len", Kind::Int { min: 0, max: i64::MAX }, "128", 0, "slow log length"),
+    Param::new("latency-monitor-threshold", Kind::Int { min: 0, max: i64::MAX }, "0", 0, "record latency events above N ms"),
+    Param::new("enable-debug-command", Kind::Enum(&["no", "yes", "local"]), "no", IMMUTABLE, "allow DEBUG"),
+    Param::new("enable-protected-configs", Kind::Enum(&["no", "yes", "local"]), "no", IMMUTABLE, "allow CONFIG SET of protected configs"),
+];

@@ -1,0 +1,265 @@
+//! The one dispatch path. Every command from every transport goes through
+//! `call`: lookup, arity, protection, authentication, client pause, world
+//! and stripe locking, the handler, then stats, slowlog, latency monitor and
+//! the MONITOR feed.
+
+use crate::client::{ConnState, ReplyMode};
+use crate::ctx::{Ctx, KeyAccess};
+use crate::error::{self, CmdError, NOAUTH};
+use crate::spec::{flag, BeginSearch, FindKeys, Locking};
+use crate::state::{Server, SlowLogEntry};
+use crate::table::TableEntry;
+use crate::util::repr;
+use moon_resp::{Argv, Out};
+use moon_store::clock;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+/// What the connection must do with the command it submitted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Executed (the reply, possibly an error, is in the output buffer).
+    Done,
+    /// The server is paused for this command until the given unix ms:
+    /// wait, then submit the same command again.
+    Paused { until: i64 },
+}
+
+pub fn call(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv) -> Outcome {
+    let Some(id) = resolve(srv, out, argv) else { return Outcome::Done };
+    let entry = srv.table.get(id);
+    let def = entry.def;
+
+    if def.has(flag::PROTECTED) && !debug_allowed(srv, conn) {
+        return reject(srv, entry, out, CmdError::err(
+            "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        ));
+    }
+    if !conn.authenticated && !def.has(flag::NO_AUTH) {
+        return reject(srv, entry, out, NOAUTH);
+    }
+    let now = clock::now_ms();
+    if let Some(until) = srv.paused_for(def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE), now) {
+        return Outcome::Paused { until };
+    }
+
+    let mark = out.buf.len();
+    let start = Instant::now();
+    let result = run_locked(srv, conn, out, entry, argv, now);
+    let dur_us = start.elapsed().as_micros() as u64;
+
+    if let Err(e) = &result {
+        out.error(e.as_str());
+        srv.stats.record_error(e.code());
+        entry.stats.failed.fetch_add(1, Relaxed);
+    }
+    entry.stats.calls.fetch_add(1, Relaxed);
+    entry.stats.usec.fetch_add(dur_us, Relaxed);
+    srv.stats.commands_processed.fetch_add(1, Relaxed);
+    after_call(srv, conn, entry, argv, dur_us, now);
+
+    if matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
+        out.buf.truncate(mark);
+    }
+    conn.reply_mode = match conn.reply_mode {
+        ReplyMode::Skip => ReplyMode::On,
+        ReplyMode::SkipNext => ReplyMode::Skip,
+        m => m,
+    };
+    Outcome::Done
+}
+
+/// Find the command (and subcommand) and check arity; on failure the
+/// error is written and None returned.
+fn resolve(srv: &Server, out: &mut Out, argv: &Argv) -> Option<usize> {
+    let name = argv.get(0);
+    let Some(mut id) = srv.table.lookup(name) else {
+        let mut args = String::new();
+        for a in argv.iter().skip(1) {
+            if args.len() >= 128 {
+                break;
+            }
+            let room = 128 - args.len();
+            let a = String::from_utf8_lossy(cstr(a));
+            let a: String = a.chars().take(room).collect();
+            args.push_str(&format!("'{a}' "));
+        }
+        let name = String::from_utf8_lossy(cstr(name));
+        let name: String = name.chars().take(128).collect();
+        let e = CmdError::err(format!("unknown command '{name}', with args beginning with: {args}"));
+        srv.stats.record_error(e.code());
+        out.error(e.as_str());
+        return None;
+    };
+    let parent = srv.table.get(id);
+    if !parent.def.subcommands.is_empty() {
+        if argv.len() < 2 {
+            reject(srv, parent, out, error::arity(&parent.full_name));
+            return None;
+        }
+        match srv.table.lookup_sub(id, argv.get(1)) {
+            Some(sid) => id = sid,
+            None => {
+                let sub = String::from_utf8_lossy(cstr(argv.get(1)));
+                let sub: String = sub.chars().take(128).collect();
+                let upper = String::from_utf8_lossy(name).to_uppercase();
+                let e = CmdError::err(format!("unknown subcommand '{sub}'. Try {upper} HELP."));
+                reject(srv, parent, out, e);
+                return None;
+            }
+        }
+    }
+    let entry = srv.table.get(id);
+    let arity = entry.def.arity;
+    let argc = argv.len() as i32;
+    if (arity > 0 && argc != arity) || argc < -arity {
+        reject(srv, entry, out, error::arity(&entry.full_name));
+        return None;
+    }
+    Some(id)
+}
+
+/// Redis formats names with %s: a NUL byte ends them.
+fn cstr(b: &[u8]) -> &[u8] {
+    &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]
+}
+
+fn reject(srv: &Server, entry: &TableEntry, out: &mut Out, e: CmdError) -> Outcome {
+    entry.stats.rejected.fetch_add(1, Relaxed);
+    srv.stats.record_error(e.code());
+    out.error(e.as_str());
+    Outcome::Done
+}
+
+fn debug_allowed(srv: &Server, conn: &ConnState) -> bool {
+    match srv.config.get_str("enable-debug-command").as_str() {
+        "yes" => true,
+        "local" => conn.is_local,
+        _ => false,
+    }
+}
+
+fn run_locked(srv: &Server, conn: &mut ConnState, out: &mut Out, entry: &TableEntry, argv: &Argv, now: i64) -> Result<(), CmdError> {
+    let def = entry.def;
+    let touch = !conn.no_touch || entry.full_name == "touch";
+    let db_index = conn.db;
+    let db = &srv.ks.dbs[db_index];
+    let world_shared;
+    let _world_excl;
+    match def.locking {
+        Locking::World => {
+            _world_excl = Some(srv.world.exclusive());
+            world_shared = None;
+        }
+        _ => {
+            world_shared = Some(srv.world.shared(conn.thread));
+            _world_excl = None;
+        }
+    }
+    let mut ks = KeyAccess::new(db, db_index, now, touch);
+    if def.locking == Locking::Keys {
+        lock_spec_keys(&mut ks, entry, argv);
+    }
+    let mut ctx = Ctx { srv, conn, out, cmd: entry, ks };
+    let r = (def.handler)(&mut ctx, argv);
+    let ks = &mut ctx.ks;
+    let expired = ks.take_expired();
+    let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);
+    ks.unlock_all();
+    drop(world_shared);
+    let st = &srv.stats;
+    if expired > 0 {
+        st.expired_keys.fetch_add(expired, Relaxed);
+    }
+    if hits > 0 {
+        st.keyspace_hits.fetch_add(hits, Relaxed);
+    }
+    if misses > 0 {
+        st.keyspace_misses.fetch_add(misses, Relaxed);
+    }
+    if dirty > 0 {
+        st.dirty.fetch_add(dirty, Relaxed);
+    }
+    r
+}
+
+/// Lock the stripes of the keys the command's key specs name. The common
+/// one-key-at-argv[1] shape skips the general extraction.
+#[inline]
+fn lock_spec_keys(ks: &mut KeyAccess, entry: &TableEntry, argv: &Argv) {
+    let specs = entry.def.key_specs;
+    if specs.len() == 1
+        && specs[0].begin == BeginSearch::Index(1)
+        && matches!(specs[0].find, FindKeys::Range { lastkey: 0, .. })
+        && argv.len() > 1
+    {
+        ks.lock_keys(std::iter::once(argv.get(1)));
+        return;
+    }
+    let mut idx = Vec::new();
+    entry.def.key_indexes(argv, &mut idx);
+    ks.lock_keys(idx.iter().map(|&i| argv.get(i)));
+}
+
+fn after_call(srv: &Server, conn: &ConnState, entry: &TableEntry, argv: &Argv, dur_us: u64, now: i64) {
+    let def = entry.def;
+    let threshold = srv.config.hot.slowlog_slower_than.load(Relaxed);
+    if threshold >= 0 && dur_us as i64 >= threshold && !def.has(flag::SKIP_SLOWLOG) {
+        add_slowlog(srv, conn, argv, dur_us, now);
+    }
+    let lat = srv.config.hot.latency_threshold.load(Relaxed);
+    if lat > 0 && (dur_us / 1000) as i64 >= lat {
+        let event = if def.has(flag::FAST) { "fast-command" } else { "command" };
+        srv.latency.lock().add(event, now / 1000, dur_us / 1000);
+    }
+    if srv.clients.monitor_count.load(Relaxed) > 0 && !def.has(flag::SKIP_MONITOR) && !def.has(flag::ADMIN) {
+        feed_monitors(srv, conn, argv, now);
+    }
+    let mut m = conn.handle.meta.lock();
+    m.last_cmd.clear();
+    m.last_cmd.push_str(&entry.full_name);
+    m.tot_cmds += 1;
+}
+
+const SLOWLOG_MAX_ARGC: usize = 32;
+const SLOWLOG_MAX_STRING: usize = 128;
+
+fn add_slowlog(srv: &Server, conn: &ConnState, argv: &Argv, dur_us: u64, now: i64) {
+    let max_len = srv.config.hot.slowlog_max_len.load(Relaxed).max(0) as usize;
+    let argc = argv.len().min(SLOWLOG_MAX_ARGC);
+    let mut args = Vec::with_capacity(argc);
+    for i in 0..argc {
+        if argc != argv.len() && i == argc - 1 {
+            args.push(format!("... ({} more arguments)", argv.len() - argc + 1).into_bytes());
+            break;
+        }
+        let a = argv.get(i);
+        if a.len() > SLOWLOG_MAX_STRING {
+            let mut v = a[..SLOWLOG_MAX_STRING].to_vec();
+            v.extend_from_slice(format!("... ({} more bytes)", a.len() - SLOWLOG_MAX_STRING).as_bytes());
+            args.push(v);
+        } else {
+            args.push(a.to_vec());
+        }
+    }
+    let name = conn.handle.meta.lock().name.clone();
+    let mut log = srv.slowlog.lock();
+    let id = log.next_id;
+    log.next_id += 1;
+    log.entries.push_front(SlowLogEntry { id, time: now / 1000, duration_us: dur_us, args, addr: conn.handle.addr.clone(), name });
+    log.entries.truncate(max_len);
+}
+
+fn feed_monitors(srv: &Server, conn: &ConnState, argv: &Argv, now_ms: i64) {
+    let us = clock::now_us();
+    let _ = now_ms;
+    let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, conn.db, conn.handle.addr);
+    for a in argv.iter() {
+        line.push(' ');
+        line.push_str(&repr(a));
+    }
+    line.push_str("\r\n");
+    for m in srv.clients.monitors.lock().iter() {
+        m.deliver(line.as_bytes());
+    }
+}

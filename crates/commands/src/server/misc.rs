@@ -1,0 +1,3 @@
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! The string command family.
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];
