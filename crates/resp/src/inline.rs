@@ -85,6 +85,14 @@ pub(crate) fn split_inline(line: &[u8], out: &mut Vec<u8>, offs: &mut Vec<(usize
     }
 }
 
+/// Split a line into arguments with Redis' quoting rules (config files,
+/// inline commands). None on unbalanced quotes.
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut offs = Vec::new();
+    split_inline(line, &mut out, &mut offs).then(|| offs.iter().map(|&(a, b)| out[a..b].to_vec()).collect())
+}
+
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t' | 0x0b | 0x0c)
 }

@@ -8,5 +8,6 @@ mod write;
 mod double;
 
 pub use double::format_double;
+pub use inline::split_args;
 pub use parse::{ArgBuf, Argv, Limits, Parsed, ProtoError, INLINE_MAX_SIZE};
 pub use write::{Deferred, Out, Protocol};

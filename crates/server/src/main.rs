@@ -1,1 +1,141 @@
-fn main(){}
+//! The `moon` binary: read config, start the I/O threads, run the cron
+//! (stats sampling, active expiry) on the main thread until shutdown.
+
+mod cli;
+mod conn;
+mod expire;
+mod log;
+mod net;
+
+use log::{notice, warning};
+use moon_commands::{Config, Server};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    SIGNALLED.store(true, Ordering::SeqCst);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match cli::parse(&args) {
+        cli::Parsed::Exit { code, message } => {
+            if code == 0 {
+                println!("{message}");
+            } else {
+                eprintln!("{message}");
+            }
+            std::process::exit(code);
+        }
+        cli::Parsed::Run { config } => run(config),
+    }
+}
+
+fn run(config: Config) {
+    log::set_level(&config.get_str("loglevel"));
+    if let Err(e) = log::set_file(&config.get_str("logfile")) {
+        eprintln!("Can't open the log file: {e}");
+        std::process::exit(1);
+    }
+    if config.get_bool("daemonize") {
+        daemonize();
+    }
+    let threads = match config.get_i64("threads") {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        n => n as usize,
+    };
+    let stripes = config.get_i64("keyspace-stripes");
+    if stripes <= 0 || (stripes & (stripes - 1)) != 0 {
+        eprintln!("keyspace-stripes must be a power of two between 1 and 16384 (got {stripes})");
+        std::process::exit(1);
+    }
+    notice!("oO0OoO0OoO0Oo Moon is starting oO0OoO0OoO0Oo");
+    notice!("{}, pid={}, just started", cli::version(), std::process::id());
+    let srv = Arc::new(Server::new(config, threads));
+    let pidfile = srv.config.get_str("pidfile");
+    if !pidfile.is_empty() {
+        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            warning!("Failed to write PID file: {e}");
+        }
+    }
+    if let Err(e) = net::start(srv.clone()) {
+        warning!("{e}");
+        std::process::exit(1);
+    }
+    notice!("Server initialized with {} I/O thread(s), port {}", threads, srv.config.get_i64("port"));
+    install_signals();
+    cron(&srv);
+    notice!("Moon is now ready to exit, bye bye...");
+    if !pidfile.is_empty() {
+        let _ = std::fs::remove_file(&pidfile);
+    }
+    let unix = srv.config.get_str("unixsocket");
+    if !unix.is_empty() {
+        let _ = std::fs::remove_file(unix);
+    }
+    std::process::exit(0);
+}
+
+/// Background work at `hz`: stats samples, active expiry; returns when a
+/// shutdown was requested (SHUTDOWN, SIGTERM, SIGINT).
+fn cron(srv: &Server) {
+    let mut expire = expire::ActiveExpire::new();
+    let mut last_sample = Instant::now();
+    loop {
+        let hz = srv.config.hot.hz.load(Ordering::Relaxed).clamp(1, 500) as u64;
+        std::thread::sleep(Duration::from_millis(1000 / hz));
+        if SIGNALLED.load(Ordering::SeqCst) {
+            warning!("Received shutdown signal, scheduling shutdown...");
+            return;
+        }
+        if srv.shutdown_requested.load(Ordering::SeqCst) {
+            notice!("User requested shutdown...");
+            return;
+        }
+        if last_sample.elapsed() >= Duration::from_millis(100) {
+            srv.stats.sample(moon_store::clock::now_ms());
+            last_sample = Instant::now();
+        }
+        expire.cycle(srv);
+    }
+}
+
+fn install_signals() {
+    // SAFETY: the handler only stores to an atomic, which is signal-safe.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t);
+        libc::signal(libc::SIGINT, on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t);
+    }
+}
+
+/// Detach from the terminal before any thread exists (fork is only safe then).
+fn daemonize() {
+    // SAFETY: called before any other thread is started; the standard
+    // fork/setsid/redirect sequence.
+    unsafe {
+        match libc::fork() {
+            -1 => {
+                eprintln!("fork failed");
+                std::process::exit(1);
+            }
+            0 => {}
+            _ => std::process::exit(0),
+        }
+        libc::setsid();
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if fd >= 0 {
+            libc::dup2(fd, 0);
+            libc::dup2(fd, 1);
+            libc::dup2(fd, 2);
+            if fd > 2 {
+                libc::close(fd);
+            }
+        }
+    }
+}

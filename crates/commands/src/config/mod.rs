@@ -24,6 +24,12 @@ pub enum Kind {
     Enum(&'static [&'static str]),
     Str,
     ClientOutputBufferLimit,
+    /// A directory that must exist; the server chdirs into it.
+    Dir,
+    /// A feature Moon does not have yet: only its "off" value is accepted,
+    /// so scripts that pass it explicitly off keep working, and asking for
+    /// it on fails loudly instead of being silently ignored.
+    OffOnly { off: &'static str, why: &'static str },
 }
 
 pub struct Param {
@@ -140,6 +146,10 @@ impl Config {
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-flush" => h.lazy_user_flush.store(yes, Ordering::Relaxed),
+            "dir" => {
+                // Validated as an existing directory by canonicalize().
+                let _ = std::env::set_current_dir(v);
+            }
             "client-output-buffer-limit" => {
                 let w: Vec<&str> = v.split(' ').collect();
                 for c in w.chunks(4) {
@@ -200,6 +210,21 @@ fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
         }
         Kind::Str => Ok(value.to_string()),
         Kind::ClientOutputBufferLimit => canonical_obuf(value),
+        Kind::Dir => {
+            if std::path::Path::new(value).is_dir() {
+                Ok(value.to_string())
+            } else {
+                Err(format!("No such file or directory: '{value}'"))
+            }
+        }
+        Kind::OffOnly { off, why } => {
+            let v = value.to_ascii_lowercase();
+            if v == off || (off.is_empty() && v == "\"\"") {
+                Ok(off.to_string())
+            } else {
+                Err(why.to_string())
+            }
+        }
     }
 }
 

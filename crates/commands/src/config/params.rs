@@ -38,6 +38,11 @@ pub static PARAMS: &[Param] = &[
         MULTI_ARG,
         "per-class output buffer limits: <class> <hard> <soft> <soft-seconds>",
     ),
+    // Process
+    Param::new("daemonize", Kind::Bool, "no", IMMUTABLE, "run in the background"),
+    Param::new("dir", Kind::Dir, ".", 0, "working directory (data files go here)"),
+    Param::new("save", Kind::OffOnly { off: "", why: "RDB snapshots are not available in this Moon version; use save \"\"" }, "", MULTI_ARG, "snapshot save points (not yet available: only '' accepted)"),
+    Param::new("appendonly", Kind::OffOnly { off: "no", why: "the append-only file is not available in this Moon version; use appendonly no" }, "no", 0, "append-only file (not yet available: only 'no' accepted)"),
     // Diagnostics
     Param::new("loglevel", Kind::Enum(LOGLEVELS), "notice", 0, "log verbosity"),
     Param::new("logfile", Kind::Str, "", IMMUTABLE, "log file ('' : standard output)"),

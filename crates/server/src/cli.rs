@@ -1,0 +1,193 @@
+//! Command line and config file, as redis-server reads them:
+//! `moon [/path/moon.conf | -] [--name value ...]`. The file holds
+//! `name value` lines with Redis' quoting, `#` comments and `include`;
+//! every parameter can also be given as `--name value...` and the command
+//! line overrides the file.
+
+use moon_commands::config::{find_param, Config, MULTI_ARG, PARAMS};
+use std::path::{Path, PathBuf};
+
+pub enum Parsed {
+    Run { config: Config },
+    Exit { code: i32, message: String },
+}
+
+/// One directive with where it came from, for error messages.
+struct Directive {
+    name: String,
+    values: Vec<String>,
+    origin: String,
+    text: String,
+}
+
+pub fn parse(args: &[String]) -> Parsed {
+    let mut rest = &args[1..];
+    if let Some(first) = rest.first() {
+        match first.as_str() {
+            "-h" | "--help" => return Parsed::Exit { code: 0, message: help() },
+            "-v" | "--version" => return Parsed::Exit { code: 0, message: version() },
+            _ => {}
+        }
+    }
+    let mut directives = Vec::new();
+    let mut file = None;
+    if let Some(first) = rest.first().filter(|a| !a.starts_with("--")) {
+        let r = if first == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s).map_err(|e| e.to_string())
+        } else {
+            file = Some(absolute(Path::new(first)));
+            std::fs::read_to_string(first).map_err(|e| format!("Fatal error, can't open config file '{first}': {e}"))
+        };
+        match r.and_then(|text| read_config(&text, first, &mut directives, 0)) {
+            Ok(()) => {}
+            Err(m) => return Parsed::Exit { code: 1, message: m },
+        }
+        rest = &rest[1..];
+    }
+    if let Err(m) = read_cli(rest, &mut directives) {
+        return Parsed::Exit { code: 1, message: m };
+    }
+    let config = Config::default();
+    for d in &directives {
+        if let Err(reason) = apply(&config, d) {
+            return Parsed::Exit {
+                code: 1,
+                message: format!("\n*** FATAL CONFIG FILE ERROR ({}) ***\n{}\n>>> '{}'\n{}\n", version(), d.origin, d.text, reason),
+            };
+        }
+    }
+    *config.file.write() = file;
+    Parsed::Run { config }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn apply(config: &Config, d: &Directive) -> Result<(), String> {
+    let param = find_param(&d.name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
+    let value = if param.flags & MULTI_ARG != 0 {
+        d.values.join(" ")
+    } else if d.values.len() == 1 {
+        d.values[0].clone()
+    } else {
+        return Err("wrong number of arguments".into());
+    };
+    config.set(param.name, &value, true)
+}
+
+fn read_config(text: &str, source: &str, out: &mut Vec<Directive>, depth: usize) -> Result<(), String> {
+    if depth > 16 {
+        return Err(format!("Too many nested includes while reading '{source}'"));
+    }
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fatal = |reason: &str| {
+            format!(
+                "\n*** FATAL CONFIG FILE ERROR ({}) ***\nReading the configuration file '{source}', at line {}\n>>> '{line}'\n{reason}\n",
+                version(),
+                n + 1
+            )
+        };
+        let Some(words) = moon_resp::split_args(line.as_bytes()) else { return Err(fatal("Unbalanced quotes in configuration line")) };
+        let words: Vec<String> = words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect();
+        let name = words[0].to_ascii_lowercase();
+        if name == "include" {
+            if words.len() != 2 {
+                return Err(fatal("wrong number of arguments"));
+            }
+            let inc = std::fs::read_to_string(&words[1]).map_err(|e| fatal(&format!("can't open included file: {e}")))?;
+            read_config(&inc, &words[1], out, depth + 1)?;
+            continue;
+        }
+        out.push(Directive {
+            name,
+            values: words[1..].to_vec(),
+            origin: format!("Reading the configuration file '{source}', at line {}", n + 1),
+            text: line.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// `--name v1 v2 --other v` → directives; values run until the next `--`.
+fn read_cli(args: &[String], out: &mut Vec<Directive>) -> Result<(), String> {
+    let mut i = 0;
+    while i < args.len() {
+        let Some(name) = args[i].strip_prefix("--") else {
+            return Err(format!("Invalid argument '{}': options must start with '--' (see moon --help)", args[i]));
+        };
+        let mut values = Vec::new();
+        i += 1;
+        while i < args.len() && !(args[i].starts_with("--") && args[i].len() > 2) {
+            values.push(args[i].clone());
+            i += 1;
+        }
+        let text = format!("--{name} {}", values.iter().map(|v| if v.is_empty() { "\"\"".into() } else { v.clone() }).collect::<Vec<_>>().join(" "));
+        out.push(Directive { name: name.to_ascii_lowercase(), values, origin: format!("Reading the command line option '--{name}'"), text: text.trim_end().to_string() });
+    }
+    Ok(())
+}
+
+pub fn version() -> String {
+    format!("Moon {} (Redis {} compatible)", env!("CARGO_PKG_VERSION"), moon_commands::connection::REDIS_VERSION)
+}
+
+fn help() -> String {
+    let mut s = format!(
+        "{}\n\nUsage: moon [/path/to/moon.conf | -] [--<option> <value>...]\n       moon -v | --version\n       moon -h | --help\n\n\
+         The config file uses redis.conf syntax (`name value` lines, quotes, # comments, include).\n\
+         Every option below can be given on the command line as --name value; the command line\n\
+         overrides the file.\n\nOptions (default in brackets):\n",
+        version()
+    );
+    for p in PARAMS {
+        s.push_str(&format!("  --{:<28} {} [{}]\n", p.name, p.help, if p.default.is_empty() { "\"\"" } else { p.default }));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Parsed {
+        let v: Vec<String> = std::iter::once("moon").chain(args.iter().copied()).map(String::from).collect();
+        parse(&v)
+    }
+
+    #[test]
+    fn cli_overrides_file_and_multiword_values() {
+        let dir = std::env::temp_dir().join(format!("moon-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inc = dir.join("inc.conf");
+        std::fs::write(&inc, "timeout 7\n").unwrap();
+        let conf = dir.join("moon.conf");
+        std::fs::write(&conf, format!("# comment\nport 7000\nrequirepass \"a b\"\ninclude {}\n", inc.display())).unwrap();
+        let Parsed::Run { config } = run(&[conf.to_str().unwrap(), "--port", "7001", "--save", "", "--bind", "127.0.0.1", "::1"]) else {
+            panic!("should parse")
+        };
+        assert_eq!(config.get("port").unwrap(), "7001");
+        assert_eq!(config.get("requirepass").unwrap(), "a b");
+        assert_eq!(config.get("timeout").unwrap(), "7");
+        assert_eq!(config.get("bind").unwrap(), "127.0.0.1 ::1");
+        assert_eq!(config.get("save").unwrap(), "");
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        let Parsed::Exit { code: 1, message } = run(&["--port", "abc"]) else { panic!() };
+        assert!(message.contains("--port abc") && message.contains("integer"), "{message}");
+        let Parsed::Exit { code: 1, message } = run(&["--nosuch", "1"]) else { panic!() };
+        assert!(message.contains("nosuch") && message.contains("Bad directive"), "{message}");
+        let Parsed::Exit { code: 1, message } = run(&["--appendonly", "yes"]) else { panic!() };
+        assert!(message.contains("append-only"), "{message}");
+        let Parsed::Exit { code: 1, .. } = run(&["/nonexistent/moon.conf"]) else { panic!() };
+        let Parsed::Exit { code: 0, message } = run(&["--help"]) else { panic!() };
+        assert!(message.contains("--maxclients"));
+    }
+}

@@ -1,0 +1,203 @@
+//! One client connection: read, parse every complete command in the
+//! buffer, run each through the dispatch path, write all replies with one
+//! write per batch. Output is flushed whenever it passes FLUSH_AT, and no
+//! more input is parsed until it is written, so a client that stops
+//! reading holds at most one batch of replies in memory.
+
+use crate::log::verbose;
+use moon_commands::client::{Action, ClientHandle, ConnState};
+use moon_commands::{call, Outcome, Server};
+use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::Notify;
+
+const READ_CHUNK: usize = 16 * 1024;
+const FLUSH_AT: usize = 64 * 1024;
+
+pub struct Peer {
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i64,
+    pub is_local: bool,
+    pub is_unix: bool,
+}
+
+enum Step {
+    /// Everything complete was processed; read more.
+    NeedInput,
+    /// The command at the head is paused until this unix ms.
+    Paused(i64),
+    Close,
+}
+
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: usize, mut stream: S, peer: Peer) {
+    let notify = Arc::new(Notify::new());
+    let n2 = notify.clone();
+    let id = srv.clients.next_id();
+    let handle = Arc::new(ClientHandle::new(id, peer.addr, peer.laddr, peer.fd, peer.is_unix, Box::new(move || n2.notify_one())));
+    srv.clients.register(handle.clone());
+    srv.stats.connections_received.fetch_add(1, Relaxed);
+    let authed = srv.config.get_str("requirepass").is_empty();
+    let mut conn = ConnState::new(handle.clone(), thread, peer.is_local, authed);
+    let mut out = Out::new(Protocol::Resp2);
+    let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut start = 0usize;
+    let mut ab = ArgBuf::new();
+    let mut want = 0usize;
+
+    'conn: loop {
+        let step = process(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want, &mut stream).await;
+        if !flush(&srv, &mut stream, &mut out).await {
+            break;
+        }
+        match step {
+            Step::Close => break,
+            Step::Paused(until) => {
+                let wait = Duration::from_millis((until - moon_store::clock::now_ms()).clamp(0, 60_000) as u64);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = notify.notified() => {}
+                }
+                if !deliver_mailbox(&srv, &handle, &mut stream).await || handle.kill_requested.load(Acquire) {
+                    break;
+                }
+                continue;
+            }
+            Step::NeedInput => {}
+        }
+        // Keep the unparsed tail at the front of the buffer.
+        if start == rbuf.len() {
+            rbuf.clear();
+            start = 0;
+            if rbuf.capacity() > 4 * READ_CHUNK {
+                rbuf = Vec::with_capacity(READ_CHUNK);
+            }
+        } else if start > 0 {
+            rbuf.drain(..start);
+            start = 0;
+        }
+        let limit = srv.config.hot.client_query_buffer_limit.load(Relaxed).max(0) as usize;
+        if rbuf.len() > limit {
+            verbose!("Closing client that reached max query buffer length (id={})", conn.id());
+            break;
+        }
+        let spare = rbuf.capacity() - rbuf.len();
+        let need = want.saturating_sub(rbuf.len()).clamp(READ_CHUNK, limit.max(READ_CHUNK));
+        if spare < READ_CHUNK / 4 || want > rbuf.capacity() {
+            rbuf.reserve(need);
+        }
+        handle.qbuf.store(rbuf.len() as u64, Relaxed);
+        let idle = srv.config.hot.timeout.load(Relaxed);
+        loop {
+            let idle_wait = async {
+                if idle > 0 && !conn.monitor {
+                    tokio::time::sleep(Duration::from_secs(idle as u64)).await
+                } else {
+                    std::future::pending::<()>().await
+                }
+            };
+            tokio::select! {
+                r = stream.read_buf(&mut rbuf) => {
+                    match r {
+                        Ok(0) | Err(_) => break 'conn,
+                        Ok(n) => {
+                            srv.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                            handle.last_interaction_ms.store(moon_store::clock::now_ms(), Relaxed);
+                            break;
+                        }
+                    }
+                }
+                _ = notify.notified() => {
+                    if handle.kill_requested.load(Acquire) || !deliver_mailbox(&srv, &handle, &mut stream).await {
+                        break 'conn;
+                    }
+                }
+                _ = idle_wait => {
+                    verbose!("Closing idle client (id={})", conn.id());
+                    break 'conn;
+                }
+            }
+        }
+    }
+    srv.clients.unregister(id);
+}
+
+/// Run every complete command in `rbuf[start..]`.
+#[allow(clippy::too_many_arguments)]
+async fn process<S: AsyncWrite + Unpin>(
+    srv: &Server,
+    conn: &mut ConnState,
+    out: &mut Out,
+    rbuf: &[u8],
+    start: &mut usize,
+    ab: &mut ArgBuf,
+    want: &mut usize,
+    stream: &mut S,
+) -> Step {
+    loop {
+        if conn.handle.kill_requested.load(Acquire) {
+            return Step::Close;
+        }
+        let limits = Limits {
+            max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Relaxed),
+            auth_required: !conn.authenticated,
+        };
+        match ab.parse(&rbuf[*start..], &limits) {
+            Ok(Parsed::Incomplete { hint }) => {
+                *want = hint;
+                return Step::NeedInput;
+            }
+            Ok(Parsed::Skip { consumed }) => *start += consumed,
+            Ok(Parsed::Command { consumed }) => {
+                let argv = ab.argv(&rbuf[*start..]);
+                if let Outcome::Paused { until } = call(srv, conn, out, &argv) {
+                    // Not consumed: the same command runs again after the pause.
+                    return Step::Paused(until);
+                }
+                *start += consumed;
+                match conn.action.take() {
+                    Some(Action::Close) => return Step::Close,
+                    Some(Action::Shutdown) => {
+                        out.buf.clear();
+                        return Step::Close;
+                    }
+                    None => {}
+                }
+                if out.buf.len() >= FLUSH_AT && !flush(srv, stream, out).await {
+                    return Step::Close;
+                }
+            }
+            Err(e) => {
+                verbose!("Protocol error ({}) from client id={}", e.message(), conn.id());
+                out.error(&format!("ERR {}", e.message()));
+                return Step::Close;
+            }
+        }
+    }
+}
+
+async fn flush<S: AsyncWrite + Unpin>(srv: &Server, stream: &mut S, out: &mut Out) -> bool {
+    if out.buf.is_empty() {
+        return true;
+    }
+    let ok = stream.write_all(&out.buf).await.is_ok();
+    srv.stats.net_output_bytes.fetch_add(out.buf.len() as u64, Relaxed);
+    out.buf.clear();
+    if out.buf.capacity() > 4 * FLUSH_AT {
+        out.buf = Vec::new();
+    }
+    ok
+}
+
+/// Write what other clients queued for this one (MONITOR feed).
+async fn deliver_mailbox<S: AsyncWrite + Unpin>(srv: &Server, handle: &ClientHandle, stream: &mut S) -> bool {
+    let bytes = std::mem::take(&mut *handle.mailbox.lock());
+    if bytes.is_empty() {
+        return true;
+    }
+    srv.stats.net_output_bytes.fetch_add(bytes.len() as u64, Relaxed);
+    stream.write_all(&bytes).await.is_ok()
+}

@@ -1,0 +1,213 @@
+//! Listeners and I/O threads. Each I/O thread runs a single-threaded tokio
+//! runtime with its own SO_REUSEPORT listener per bind address, so the
+//! kernel spreads connections and a connection stays on one thread.
+
+use crate::conn::{serve, Peer};
+use crate::log::{notice, warning};
+use moon_commands::Server;
+use socket2::{Domain, Protocol as SockProto, SockRef, Socket, TcpKeepalive, Type};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// A bind address; `optional` ones (written with a '-' prefix) may fail.
+struct BindAddr {
+    ip: IpAddr,
+    optional: bool,
+}
+
+fn parse_binds(spec: &str) -> Result<Vec<BindAddr>, String> {
+    let mut v = Vec::new();
+    for word in spec.split_whitespace() {
+        let (optional, addr) = match word.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, word),
+        };
+        let ip = match addr {
+            "*" => IpAddr::from([0, 0, 0, 0]),
+            "::*" => "::".parse().expect("valid"),
+            a => a.parse().map_err(|_| format!("Invalid bind address '{addr}'"))?,
+        };
+        v.push(BindAddr { ip, optional });
+    }
+    Ok(v)
+}
+
+fn listen_socket(ip: IpAddr, port: u16, backlog: i32) -> std::io::Result<std::net::TcpListener> {
+    let addr = SocketAddr::new(ip, port);
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(SockProto::TCP))?;
+    s.set_reuse_address(true)?;
+    #[cfg(target_os = "linux")]
+    s.set_reuse_port(true)?;
+    if ip.is_ipv6() {
+        s.set_only_v6(true)?;
+    }
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    s.listen(backlog)?;
+    Ok(s.into())
+}
+
+/// Bind every listener, then start the I/O threads. Returns once all are
+/// listening; errors (a mandatory address that cannot be bound) are fatal.
+pub fn start(srv: Arc<Server>) -> Result<(), String> {
+    let cfg = &srv.config;
+    let binds = parse_binds(&cfg.get_str("bind"))?;
+    let port = cfg.get_i64("port") as u16;
+    let backlog = cfg.get_i64("tcp-backlog") as i32;
+    let threads = srv.threads;
+    let mut per_thread: Vec<Vec<std::net::TcpListener>> = (0..threads).map(|_| Vec::new()).collect();
+    if port != 0 {
+        for b in &binds {
+            // On systems without SO_REUSEPORT load balancing only the first
+            // thread gets a listener; connections then all land there.
+            let n = if cfg!(target_os = "linux") { threads } else { 1 };
+            for (t, list) in per_thread.iter_mut().enumerate().take(n) {
+                match listen_socket(b.ip, port, backlog) {
+                    Ok(l) => list.push(l),
+                    Err(e) if b.optional => {
+                        if t == 0 {
+                            warning!("Could not create server TCP listening socket {}:{}: {}", b.ip, port, e);
+                        }
+                        break;
+                    }
+                    Err(e) => return Err(format!("Could not create server TCP listening socket {}:{}: {e}", b.ip, port)),
+                }
+            }
+        }
+        if per_thread[0].is_empty() {
+            return Err(format!("Failed listening on port {port} (tcp), aborting."));
+        }
+    }
+    let unix_path = cfg.get_str("unixsocket");
+    let unix = if unix_path.is_empty() {
+        None
+    } else {
+        let _ = std::fs::remove_file(&unix_path);
+        let l = std::os::unix::net::UnixListener::bind(&unix_path).map_err(|e| format!("Failed opening Unix socket: {e}"))?;
+        let perm = u32::from_str_radix(&cfg.get_str("unixsocketperm"), 8).unwrap_or(0);
+        if perm != 0 {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&unix_path, std::fs::Permissions::from_mode(perm));
+        }
+        l.set_nonblocking(true).map_err(|e| e.to_string())?;
+        Some(l)
+    };
+    let mut unix = unix;
+    for (t, listeners) in per_thread.into_iter().enumerate() {
+        let srv = srv.clone();
+        let unix = if t == 0 { unix.take() } else { None };
+        std::thread::Builder::new()
+            .name(format!("moon-io-{t}"))
+            .spawn(move || run_io_thread(srv, t, listeners, unix))
+            .map_err(|e| e.to_string())?;
+    }
+    if port != 0 {
+        notice!("Ready to accept connections tcp");
+    }
+    if !unix_path.is_empty() {
+        notice!("Ready to accept connections unix");
+    }
+    Ok(())
+}
+
+fn run_io_thread(srv: Arc<Server>, thread: usize, listeners: Vec<std::net::TcpListener>, unix: Option<std::os::unix::net::UnixListener>) {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            warning!("Cannot start I/O thread {thread}: {e}");
+            std::process::exit(1);
+        }
+    };
+    rt.block_on(async move {
+        for l in listeners {
+            match tokio::net::TcpListener::from_std(l) {
+                Ok(l) => {
+                    tokio::spawn(accept_tcp(srv.clone(), thread, l));
+                }
+                Err(e) => warning!("listener setup failed: {e}"),
+            }
+        }
+        if let Some(u) = unix {
+            match tokio::net::UnixListener::from_std(u) {
+                Ok(u) => {
+                    tokio::spawn(accept_unix(srv.clone(), thread, u));
+                }
+                Err(e) => warning!("unix listener setup failed: {e}"),
+            }
+        }
+        std::future::pending::<()>().await
+    });
+}
+
+async fn accept_tcp(srv: Arc<Server>, thread: usize, l: tokio::net::TcpListener) {
+    let laddr = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    loop {
+        let (mut stream, peer) = match l.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                warning!("Error accepting a client connection: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let is_local = peer.ip().is_loopback();
+        if let Some(msg) = admission_error(&srv, is_local) {
+            let _ = stream.write_all(msg.as_bytes()).await;
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        let ka = srv.config.get_i64("tcp-keepalive");
+        if ka > 0 {
+            let secs = Duration::from_secs(ka as u64);
+            let params = TcpKeepalive::new().with_time(secs).with_interval(Duration::from_secs((ka as u64 / 3).max(1)));
+            let _ = SockRef::from(&stream).set_tcp_keepalive(&params);
+        }
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
+        let peer = Peer { addr: peer.to_string(), laddr: laddr.clone(), fd, is_local, is_unix: false };
+        tokio::spawn(serve(srv.clone(), thread, stream, peer));
+    }
+}
+
+async fn accept_unix(srv: Arc<Server>, thread: usize, l: tokio::net::UnixListener) {
+    let path = srv.config.get_str("unixsocket");
+    loop {
+        let (mut stream, _) = match l.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                warning!("Error accepting a unix connection: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if let Some(msg) = admission_error(&srv, true) {
+            let _ = stream.write_all(msg.as_bytes()).await;
+            continue;
+        }
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
+        let peer = Peer { addr: format!("{path}:0"), laddr: format!("{path}:0"), fd, is_local: true, is_unix: true };
+        tokio::spawn(serve(srv.clone(), thread, stream, peer));
+    }
+}
+
+/// maxclients and protected mode, checked before a connection is served.
+fn admission_error(srv: &Server, is_local: bool) -> Option<&'static str> {
+    let maxclients = srv.config.hot.maxclients.load(Relaxed);
+    if srv.clients.count() as i64 >= maxclients {
+        srv.stats.rejected_connections.fetch_add(1, Relaxed);
+        return Some("-ERR max number of clients reached\r\n");
+    }
+    if !is_local && srv.config.hot.protected_mode.load(Relaxed) && srv.config.get_str("requirepass").is_empty() {
+        srv.stats.rejected_connections.fetch_add(1, Relaxed);
+        return Some(
+            "-DENIED Moon is running in protected mode: no password is set for the default user, so only \
+             loopback connections are accepted. Set a password (requirepass), or disable protected mode \
+             with 'CONFIG SET protected-mode no' from a local connection or '--protected-mode no' at start, \
+             after making sure the server is not reachable from untrusted networks.\r\n",
+        );
+    }
+    None
+}
