@@ -1,0 +1,8 @@
+//! End-to-end tests: start the real `moon` binary on an ephemeral port and
+//! talk to it with the redis crate and with raw sockets. One test binary
+//! (modules below) keeps linking cheap.
+
+mod harness;
+mod protocol;
+mod startup;
+mod commands;
