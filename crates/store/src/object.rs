@@ -1,6 +1,7 @@
 //! Values that do not live inline in an entry. The collection types plug in
 //! here as variants; every variant reports its type name and memory usage.
 
+#[derive(Clone)]
 pub enum Object {
     /// A string in Redis' "raw" encoding: one that was modified in place
     /// (APPEND, SETRANGE), kept with spare capacity so appends amortize.

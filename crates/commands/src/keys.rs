@@ -1,5 +1,0 @@
-//! The keys command family.
-
-use crate::spec::CommandDef;
-
-pub static COMMANDS: &[CommandDef] = &[];
