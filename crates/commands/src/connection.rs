@@ -45,7 +45,10 @@ fn quit(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
-    let db = parse_i64(argv.get(1)).filter(|v| *v >= i32::MIN as i64 && *v <= i32::MAX as i64).ok_or(NOT_INTEGER)?;
+    let db = parse_i64(argv.get(1)).ok_or(NOT_INTEGER)?;
+    if db < i32::MIN as i64 || db > i32::MAX as i64 {
+        return Err(CmdError::err("value is out of range, value must between -2147483648 and 2147483647"));
+    }
     if db < 0 || db as usize >= ctx.srv.databases() {
         return Err(DB_INDEX);
     }
@@ -192,6 +195,7 @@ mod tests {
         assert_eq!(c.run(&["ECHO"]), "-ERR wrong number of arguments for 'echo' command\r\n");
         assert_eq!(c.run(&["SELECT", "16"]), "-ERR DB index is out of range\r\n");
         assert_eq!(c.run(&["SELECT", "x"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run(&["SELECT", "99999999999"]), "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
         assert_eq!(c.run(&["SELECT", "3"]), "+OK\r\n");
         assert_eq!(c.run(&["nosuch", "a", "b"]), "-ERR unknown command 'nosuch', with args beginning with: 'a' 'b' \r\n");
     }

@@ -33,7 +33,10 @@ pub struct KeyAccess<'a> {
     pub db_index: usize,
     pub now: i64,
     pub touch: bool,
-    guards: Vec<(usize, MutexGuard<'a, Stripe>)>,
+    /// The first stripe lock lives inline and the rest in `more`, so the
+    /// common single-key command allocates nothing.
+    first: Option<(usize, MutexGuard<'a, Stripe>)>,
+    more: Vec<(usize, MutexGuard<'a, Stripe>)>,
     pub hits: u64,
     pub misses: u64,
     /// Changes made (feeds `dirty`, the save-point counter).
@@ -42,36 +45,61 @@ pub struct KeyAccess<'a> {
 
 impl<'a> KeyAccess<'a> {
     pub fn new(db: &'a Db, db_index: usize, now: i64, touch: bool) -> Self {
-        KeyAccess { db, db_index, now, touch, guards: Vec::new(), hits: 0, misses: 0, dirty: 0 }
+        KeyAccess { db, db_index, now, touch, first: None, more: Vec::new(), hits: 0, misses: 0, dirty: 0 }
     }
 
-    /// Lock the stripes of `keys` (indexes into argv) in ascending order.
+    /// Lock the stripe of one key (the common case: no allocation).
+    pub fn lock_one(&mut self, key: &[u8]) {
+        let i = self.db.stripe_of(key);
+        self.guard_pos(i);
+    }
+
+    /// Lock the stripes of `keys` in ascending order (no deadlock between
+    /// commands locking overlapping sets).
     pub fn lock_keys<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) {
         let mut idx: Vec<usize> = keys.map(|k| self.db.stripe_of(k)).collect();
         idx.sort_unstable();
         idx.dedup();
-        self.guards.reserve(idx.len());
         for i in idx {
-            self.guards.push((i, self.db.lock(i)));
+            self.guard_pos(i);
         }
     }
 
     /// Release every stripe lock (e.g. before a blocking wait).
     pub fn unlock_all(&mut self) {
-        self.guards.clear();
+        self.more.clear();
+        self.first = None;
     }
 
-    /// Position in `guards` of stripe `i`, locking it if needed. Keys named
-    /// by the key specs are already locked; others (only under the
-    /// exclusive world lock, so no ordering concern) are locked here.
+    /// Position of stripe `i` among the held locks (0: `first`, n: more[n-1]),
+    /// locking it if needed. Keys named by the key specs are already locked;
+    /// others (only under the exclusive world lock, so no ordering concern)
+    /// are locked here.
     #[inline]
     fn guard_pos(&mut self, i: usize) -> usize {
-        match self.guards.iter().position(|(s, _)| *s == i) {
-            Some(p) => p,
+        match &self.first {
             None => {
-                self.guards.push((i, self.db.lock(i)));
-                self.guards.len() - 1
+                self.first = Some((i, self.db.lock(i)));
+                return 0;
             }
+            Some((s, _)) if *s == i => return 0,
+            _ => {}
+        }
+        match self.more.iter().position(|(s, _)| *s == i) {
+            Some(p) => p + 1,
+            None => {
+                self.more.push((i, self.db.lock(i)));
+                self.more.len()
+            }
+        }
+    }
+
+    #[inline]
+    fn at(&mut self, pos: usize) -> &mut Stripe {
+        if pos == 0 {
+            &mut self.first.as_mut().expect("guard 0 is held").1
+        } else {
+            &mut self.more[pos - 1].1
         }
     }
 
@@ -79,23 +107,29 @@ impl<'a> KeyAccess<'a> {
     #[inline]
     pub fn stripe(&mut self, key: &[u8]) -> &mut Stripe {
         let p = self.guard_pos(self.db.stripe_of(key));
-        &mut self.guards[p].1
+        self.at(p)
     }
 
     /// Two stripes at once (same stripe: the second is None).
     pub fn stripes2(&mut self, a: &[u8], b: &[u8]) -> (&mut Stripe, Option<&mut Stripe>) {
-        let (ia, ib) = (self.db.stripe_of(a), self.db.stripe_of(b));
-        let pa = self.guard_pos(ia);
-        let pb = self.guard_pos(ib);
+        let pa = self.guard_pos(self.db.stripe_of(a));
+        let pb = self.guard_pos(self.db.stripe_of(b));
         if pa == pb {
-            return (&mut self.guards[pa].1, None);
+            return (self.at(pa), None);
         }
-        if pa < pb {
-            let (l, r) = self.guards.split_at_mut(pb);
-            (&mut l[pa].1, Some(&mut r[0].1))
-        } else {
-            let (l, r) = self.guards.split_at_mut(pa);
-            (&mut r[0].1, Some(&mut l[pb].1))
+        let first = &mut self.first.as_mut().expect("guard 0 is held").1;
+        let more = &mut self.more;
+        match (pa, pb) {
+            (0, b) => (first, Some(&mut more[b - 1].1)),
+            (a, 0) => (&mut more[a - 1].1, Some(first)),
+            (a, b) if a < b => {
+                let (l, r) = more.split_at_mut(b - 1);
+                (&mut l[a - 1].1, Some(&mut r[0].1))
+            }
+            (a, b) => {
+                let (l, r) = more.split_at_mut(a - 1);
+                (&mut r[0].1, Some(&mut l[b - 1].1))
+            }
         }
     }
 
@@ -104,7 +138,7 @@ impl<'a> KeyAccess<'a> {
     pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (now, touch) = (self.now, self.touch);
         let p = self.guard_pos(self.db.stripe_of(key));
-        let s = &mut self.guards[p].1;
+        let s = if p == 0 { &mut self.first.as_mut().expect("guard 0 is held").1 } else { &mut self.more[p - 1].1 };
         let found = if touch { s.get_touch(key, now) } else { s.get(key, now) };
         if found.is_some() {
             self.hits += 1;
@@ -128,7 +162,7 @@ impl<'a> KeyAccess<'a> {
     pub fn insert(&mut self, e: Entry) -> Option<Entry> {
         self.dirty += 1;
         let p = self.guard_pos(self.db.stripe_of(e.key()));
-        self.guards[p].1.insert(e)
+        self.at(p).insert(e)
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
@@ -161,7 +195,8 @@ impl<'a> KeyAccess<'a> {
 
     /// Drain expired-key counts from the locked stripes.
     pub fn take_expired(&mut self) -> u64 {
-        self.guards.iter_mut().map(|(_, g)| g.take_expired()).sum()
+        let first = self.first.as_mut().map_or(0, |(_, g)| g.take_expired());
+        first + self.more.iter_mut().map(|(_, g)| g.take_expired()).sum::<u64>()
     }
 }
 

@@ -193,7 +193,7 @@ fn lock_spec_keys(ks: &mut KeyAccess, entry: &TableEntry, argv: &Argv) {
         && matches!(specs[0].find, FindKeys::Range { lastkey: 0, .. })
         && argv.len() > 1
     {
-        ks.lock_keys(std::iter::once(argv.get(1)));
+        ks.lock_one(argv.get(1));
         return;
     }
     let mut idx = Vec::new();
