@@ -30,8 +30,54 @@ pub struct Server {
     pub pause_until: AtomicI64,
     pub shutdown_requested: AtomicBool,
     pub active_expire_enabled: AtomicBool,
-    /// Highest RSS seen, for INFO's used_memory_peak.
+    /// Highest `used` memory seen, for INFO's used_memory_peak (updated
+    /// whenever [`Server::memory`] reads the probe).
     pub peak_memory: AtomicU64,
+    /// Where memory numbers come from. The default reads the process RSS;
+    /// the binary installs its allocator's numbers with
+    /// [`Server::set_memory_probe`].
+    pub memory_probe: fn() -> MemoryInfo,
+    /// `used` right after start-up (INFO used_memory_startup, MEMORY STATS).
+    pub startup_memory: u64,
+    /// The replication id INFO reports as master_replid (DEBUG
+    /// CHANGE-REPL-ID replaces it).
+    pub replid: Mutex<String>,
+}
+
+/// A reading of the process' memory. Zero in an allocator field means the
+/// allocator does not report it (INFO then omits the fields built on it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryInfo {
+    /// Bytes in use by the program (INFO used_memory).
+    pub used: u64,
+    /// Resident set size of the process.
+    pub rss: u64,
+    /// Bytes in pages the allocator has committed to (jemalloc's "active").
+    pub allocator_active: u64,
+    /// Bytes of the allocator's memory resident in RAM.
+    pub allocator_resident: u64,
+    /// Allocator name for INFO mem_allocator ("" when unknown).
+    pub allocator: &'static str,
+}
+
+/// The default probe: RSS from /proc/self/statm, also reported as `used`
+/// (without allocator statistics that is the best truthful number).
+pub fn rss_memory_probe() -> MemoryInfo {
+    let rss = read_rss().unwrap_or(0);
+    MemoryInfo { used: rss, rss, ..Default::default() }
+}
+
+fn read_rss() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * if page > 0 { page as u64 } else { 4096 })
+}
+
+/// 40 random hex digits (run ids, replication ids).
+pub fn random_hex_id() -> String {
+    (0..40).map(|_| char::from_digit(rand::random::<u32>() % 16, 16).unwrap_or('0')).collect()
 }
 
 #[derive(Default)]
@@ -67,7 +113,8 @@ impl Server {
     pub fn new(config: Config, threads: usize) -> Server {
         let databases = config.get_i64("databases") as usize;
         let stripes = config.get_i64("keyspace-stripes") as usize;
-        let run_id: String = (0..40).map(|_| char::from_digit(rand::random::<u32>() % 16, 16).unwrap()).collect();
+        let run_id = random_hex_id();
+        let startup_memory = rss_memory_probe().used;
         Server {
             ks: Keyspace::new(databases, stripes),
             stats: Stats::default(),
@@ -85,9 +132,27 @@ impl Server {
             pause_until: AtomicI64::new(0),
             shutdown_requested: AtomicBool::new(false),
             active_expire_enabled: AtomicBool::new(true),
-            peak_memory: AtomicU64::new(0),
+            peak_memory: AtomicU64::new(startup_memory),
+            memory_probe: rss_memory_probe,
+            startup_memory,
+            replid: Mutex::new(random_hex_id()),
             config,
         }
+    }
+
+    /// Install the allocator's memory probe (before serving clients) and
+    /// re-measure the start-up baseline with it.
+    pub fn set_memory_probe(&mut self, probe: fn() -> MemoryInfo) {
+        self.memory_probe = probe;
+        self.startup_memory = probe().used;
+        self.peak_memory.store(self.startup_memory, Ordering::Relaxed);
+    }
+
+    /// Read the memory probe, keeping the peak up to date.
+    pub fn memory(&self) -> MemoryInfo {
+        let m = (self.memory_probe)();
+        self.peak_memory.fetch_max(m.used, Ordering::Relaxed);
+        m
     }
 
     pub fn databases(&self) -> usize {

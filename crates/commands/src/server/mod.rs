@@ -5,6 +5,7 @@ pub mod client_cmd;
 pub mod command_cmd;
 pub mod config_cmd;
 pub mod debug;
+pub mod help;
 pub mod info;
 pub mod latency_cmd;
 pub mod memory;
