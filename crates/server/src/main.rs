@@ -1,6 +1,7 @@
 //! The `moon` binary: read config, start the I/O threads, run the cron
 //! (stats sampling, active expiry) on the main thread until shutdown.
 
+mod alloc;
 mod cli;
 mod conn;
 mod expire;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Counting = alloc::Counting;
 
 static SIGNALLED: AtomicBool = AtomicBool::new(false);
 
@@ -57,7 +58,9 @@ fn run(config: Config) {
     }
     notice!("oO0OoO0OoO0Oo Moon is starting oO0OoO0OoO0Oo");
     notice!("{}, pid={}, just started", cli::version(), std::process::id());
-    let srv = Arc::new(Server::new(config, threads));
+    let mut srv = Server::new(config, threads);
+    srv.set_memory_probe(alloc::probe);
+    let srv = Arc::new(srv);
     let pidfile = srv.config.get_str("pidfile");
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {

@@ -7,7 +7,7 @@ mod expire;
 mod flush;
 mod iterate;
 pub mod lazyfree;
-mod object;
+pub mod object;
 mod relocate;
 mod scan;
 

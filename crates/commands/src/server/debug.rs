@@ -118,16 +118,13 @@ fn object(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let now = ctx.now();
     // No LRU touch and no hit/miss accounting, as in Redis.
     let e = ctx.ks.stripe(key).get(key, now).ok_or(NO_SUCH_KEY)?;
-    let (addr, encoding, serialized) = match e.value() {
-        ValueRef::Inline(b) => (b.as_ptr() as usize, string_encoding(b, false), rdb_string_len(b)),
+    let encoding = crate::keys::object::encoding_name(e);
+    let (addr, serialized) = match e.value() {
+        ValueRef::Inline(b) => (b.as_ptr() as usize, rdb_string_len(b)),
         ValueRef::Obj(o) => {
             let addr = o as *const Object as usize;
             match o {
-                Object::Str(v) => (addr, string_encoding(v, true), rdb_string_len(v)),
-                // TODO(merge): collections need the RDB writer's length
-                // and keys::object's encoding name.
-                #[allow(unreachable_patterns)]
-                _ => (addr, o.type_name(), 0),
+                Object::Str(v) => (addr, rdb_string_len(v)),
             }
         }
     };
@@ -137,20 +134,6 @@ fn object(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         "Value at:{addr:#x} refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
     ));
     Ok(())
-}
-
-/// Redis' encoding name for a string value.
-// TODO(merge): use keys::object encoding fn
-fn string_encoding(b: &[u8], boxed: bool) -> &'static str {
-    if boxed {
-        "raw"
-    } else if b.len() <= 20 && parse_i64(b).is_some() {
-        "int"
-    } else if b.len() <= 44 {
-        "embstr"
-    } else {
-        "raw"
-    }
 }
 
 /// Bytes the string takes in an RDB file: small canonical integers use
