@@ -147,11 +147,11 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     } else {
         meta.last_cmd.as_str()
     };
-    let _ = write!(
+    let _ = writeln!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 watch=0 \
          qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={} \
-         user={} redir=-1 resp={} lib-name={} lib-ver={}\n",
+         user={} redir=-1 resp={} lib-name={} lib-ver={}",
         h.id,
         h.addr,
         h.laddr,

@@ -264,10 +264,13 @@ fn list(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     Ok(())
 }
 
+/// A key's argument index and the flags of the key spec that found it.
+pub type KeyPos = (usize, u32);
+
 /// Keys of a command line by its key specs, as Redis' getKeysUsingKeySpecs:
 /// (argument index, key spec flags). Err when a spec cannot be resolved
 /// for these arguments (a syntax error the command would report).
-pub fn keys_from_specs(def: &CommandDef, argv: &[&[u8]]) -> Result<Vec<(usize, u32)>, Vec<(usize, u32)>> {
+pub fn keys_from_specs(def: &CommandDef, argv: &[&[u8]]) -> Result<Vec<KeyPos>, Vec<KeyPos>> {
     let argc = argv.len() as i64;
     let mut keys = Vec::new();
     let mut invalid = false;
@@ -347,7 +350,7 @@ pub fn keys_from_specs(def: &CommandDef, argv: &[&[u8]]) -> Result<Vec<(usize, u
 }
 
 /// Shared part of GETKEYS / GETKEYSANDFLAGS.
-fn command_keys<'a>(ctx: &Ctx, argv: &'a Argv) -> Result<(Vec<&'a [u8]>, Vec<(usize, u32)>), CmdError> {
+fn command_keys<'a>(ctx: &Ctx, argv: &'a Argv) -> Result<(Vec<&'a [u8]>, Vec<KeyPos>), CmdError> {
     let line: Vec<&[u8]> = argv.iter().skip(2).collect();
     let invalid_cmd = || CmdError::err("Invalid command specified");
     let mut id = ctx.srv.table.lookup(line[0]).ok_or_else(invalid_cmd)?;

@@ -59,7 +59,7 @@ fn get(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 }
 
 fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return Err(SYNTAX);
     }
     let failed = |arg: &str, why: &str| CmdError::err(format!("CONFIG SET failed (possibly related to argument '{arg}') - {why}"));
@@ -171,10 +171,14 @@ fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
     result
 }
 
+/// One rewrite at a time: concurrent ones would share the temporary file.
+static REWRITE_LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
 fn rewrite_cmd(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     let Some(path) = ctx.srv.config.file.read().clone() else {
         return Err(CmdError::err("The server is running without a config file"));
     };
+    let _serial = REWRITE_LOCK.lock();
     let old = match std::fs::read(&path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         // A config file removed since startup is written from scratch.
