@@ -92,11 +92,9 @@ fn resolve(srv: &Server, out: &mut Out, argv: &Argv) -> Option<usize> {
         return None;
     };
     let parent = srv.table.get(id);
-    if !parent.def.subcommands.is_empty() {
-        if argv.len() < 2 {
-            reject(srv, parent, out, error::arity(&parent.full_name));
-            return None;
-        }
+    // A container called without a subcommand is checked against its own
+    // arity: CLIENT (-2) fails, COMMAND (-1) runs its own handler.
+    if !parent.def.subcommands.is_empty() && argv.len() >= 2 {
         match srv.table.lookup_sub(id, argv.get(1)) {
             Some(sid) => id = sid,
             None => {

@@ -279,6 +279,97 @@ impl CommandDef {
     }
 }
 
+impl CommandDef {
+    /// Explicit ACL categories plus the ones Redis derives from the
+    /// command flags (setImplicitACLCategories): every command ends up
+    /// either @fast or @slow.
+    pub fn acl_categories(&self) -> u64 {
+        let mut c = self.acl;
+        if self.has(flag::WRITE) {
+            c |= cat::WRITE;
+        }
+        // Scripting commands flagged read-only are not in @read.
+        if self.has(flag::READONLY) && c & cat::SCRIPTING == 0 {
+            c |= cat::READ;
+        }
+        if self.has(flag::ADMIN) {
+            c |= cat::ADMIN | cat::DANGEROUS;
+        }
+        if self.has(flag::PUBSUB) {
+            c |= cat::PUBSUB;
+        }
+        if self.has(flag::FAST) {
+            c |= cat::FAST;
+        }
+        if self.has(flag::BLOCKING) {
+            c |= cat::BLOCKING;
+        }
+        if c & cat::FAST == 0 {
+            c |= cat::SLOW;
+        }
+        c
+    }
+
+    /// The pre-7.0 (first key, last key, step) triple COMMAND INFO still
+    /// reports, derived from the key specs as Redis does
+    /// (populateCommandLegacyRangeSpec), and whether the keys are
+    /// "movable" (not all describable by that triple). `last` is absolute
+    /// when non-negative, otherwise counted from the end.
+    pub fn legacy_range(&self) -> LegacyRange {
+        let mut movable = self.has(flag::MOVABLE_KEYS);
+        let specs = self.key_specs;
+        if specs.is_empty() {
+            return LegacyRange { first: 0, last: 0, step: 0, movable };
+        }
+        if specs.len() == 1 {
+            if let (BeginSearch::Index(pos), FindKeys::Range { lastkey, step, .. }) = (specs[0].begin, specs[0].find) {
+                movable |= specs[0].flags & kf::INCOMPLETE != 0;
+                let last = if lastkey >= 0 { lastkey + pos } else { lastkey };
+                return LegacyRange { first: pos, last, step, movable };
+            }
+        }
+        let mut first = i32::MAX;
+        let mut last: i32 = 0;
+        let mut prev_last: i32 = 0;
+        for spec in specs {
+            let (pos, lastkey, step) = match (spec.begin, spec.find) {
+                (BeginSearch::Index(pos), FindKeys::Range { lastkey, step, .. }) => (pos, lastkey, step),
+                _ => {
+                    movable = true;
+                    continue;
+                }
+            };
+            if step != 1 || (prev_last != 0 && prev_last != pos - 1) {
+                movable = true;
+                continue;
+            }
+            if spec.flags & kf::INCOMPLETE != 0 {
+                movable = true;
+            }
+            first = first.min(pos);
+            let abs = if lastkey >= 0 { lastkey + pos } else { lastkey };
+            // Redis compares as unsigned: a from-the-end index wins.
+            if (abs as u32) > (last as u32) {
+                last = abs;
+            }
+            prev_last = last;
+        }
+        if first == i32::MAX {
+            return LegacyRange { first: 0, last: 0, step: 0, movable: true };
+        }
+        LegacyRange { first, last, step: 1, movable }
+    }
+}
+
+/// See [`CommandDef::legacy_range`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LegacyRange {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+    pub movable: bool,
+}
+
 /// Shorthand constructor used by the family tables.
 #[allow(clippy::too_many_arguments)]
 pub const fn cmd(

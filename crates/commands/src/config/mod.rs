@@ -2,6 +2,7 @@
 //! error messages, shared by the config file, the command line and CONFIG.
 
 mod params;
+pub mod rewrite;
 
 pub use params::PARAMS;
 
