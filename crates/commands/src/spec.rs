@@ -196,6 +196,10 @@ pub struct CommandDef {
     pub subcommands: &'static [CommandDef],
     pub locking: Locking,
     pub group: &'static str,
+    /// For key specs flagged VARIABLE_FLAGS: the actual flags for this
+    /// command line (Redis' per-command getkeys_proc), e.g. SET is OW
+    /// without GET and RW+ACCESS with it.
+    pub variable_key_flags: Option<fn(&[&[u8]]) -> u32>,
 }
 
 impl CommandDef {
@@ -381,12 +385,16 @@ pub const fn cmd(
     handler: Handler,
     group: &'static str,
 ) -> CommandDef {
-    CommandDef { name, arity, flags, acl, key_specs, handler, subcommands: &[], locking: Locking::Keys, group }
+    CommandDef { name, arity, flags, acl, key_specs, handler, subcommands: &[], locking: Locking::Keys, group, variable_key_flags: None }
 }
 
 impl CommandDef {
     pub const fn locking(mut self, l: Locking) -> CommandDef {
         self.locking = l;
+        self
+    }
+    pub const fn key_flags(mut self, f: fn(&[&[u8]]) -> u32) -> CommandDef {
+        self.variable_key_flags = Some(f);
         self
     }
     pub const fn subs(mut self, s: &'static [CommandDef]) -> CommandDef {

@@ -376,6 +376,10 @@ fn command_keys<'a>(ctx: &Ctx, argv: &'a Argv) -> Result<(Vec<&'a [u8]>, Vec<Key
     if keys.is_empty() && !def.has(flag::NO_MANDATORY_KEYS) {
         return Err(CmdError::err("Invalid arguments specified for command"));
     }
+    let keys = match def.variable_key_flags {
+        Some(resolve) => keys.into_iter().map(|(i, f)| (i, if f & kf::VARIABLE_FLAGS != 0 { resolve(&line) } else { f })).collect(),
+        None => keys,
+    };
     Ok((line, keys))
 }
 

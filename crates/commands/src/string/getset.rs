@@ -580,3 +580,14 @@ mod tests {
         assert_eq!(dirty(&c) - d0, 3);
     }
 }
+
+/// SET's key flags for COMMAND GETKEYSANDFLAGS: with the GET option it
+/// reads the old value (RW, ACCESS), otherwise it only overwrites (OW).
+pub fn set_key_flags(line: &[&[u8]]) -> u32 {
+    use crate::spec::kf;
+    if line.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+        kf::RW | kf::ACCESS | kf::UPDATE
+    } else {
+        kf::OW | kf::UPDATE
+    }
+}

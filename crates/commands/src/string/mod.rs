@@ -26,7 +26,8 @@ const OW_UPDATE: &[KeySpec] = &[KeySpec::single(1, kf::OW | kf::UPDATE)];
 
 pub static COMMANDS: &[CommandDef] = &[
     cmd("get", 2, READONLY | FAST, S, RO_ACCESS, getset::get, G),
-    cmd("set", -3, WRITE | DENYOOM, S, &[KeySpec::single(1, kf::RW | kf::ACCESS | kf::UPDATE | kf::VARIABLE_FLAGS)], getset::set, G),
+    cmd("set", -3, WRITE | DENYOOM, S, &[KeySpec::single(1, kf::RW | kf::ACCESS | kf::UPDATE | kf::VARIABLE_FLAGS)], getset::set, G)
+        .key_flags(getset::set_key_flags),
     cmd("setnx", 3, WRITE | DENYOOM | FAST, S, &[KeySpec::single(1, kf::OW | kf::INSERT)], getset::setnx, G),
     cmd("setex", 4, WRITE | DENYOOM, S, OW_UPDATE, getset::setex, G),
     cmd("psetex", 4, WRITE | DENYOOM, S, OW_UPDATE, getset::psetex, G),
