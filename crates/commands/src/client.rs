@@ -35,6 +35,9 @@ pub struct ClientHandle {
     pub is_unix: bool,
     pub meta: Mutex<ClientMeta>,
     pub last_interaction_ms: AtomicI64,
+    /// Table id + 1 of the last command run (0: none yet), for CLIENT LIST's
+    /// cmd= field; an atomic so the dispatcher needn't lock `meta`.
+    pub last_cmd: AtomicUsize,
     pub db: AtomicUsize,
     pub kill_requested: AtomicBool,
     /// Bytes other clients queue for this one (MONITOR feed, later pub/sub
@@ -50,14 +53,12 @@ pub struct ClientMeta {
     pub name: Vec<u8>,
     pub lib_name: Vec<u8>,
     pub lib_ver: Vec<u8>,
-    pub last_cmd: String,
     pub resp: u8,
     pub user: String,
     /// CLIENT LIST flags letters beyond "N" (e.g. "O" for monitor).
     pub monitor: bool,
     pub no_evict: bool,
     pub no_touch: bool,
-    pub tot_cmds: u64,
 }
 
 impl ClientHandle {
@@ -72,6 +73,7 @@ impl ClientHandle {
             is_unix,
             meta: Mutex::new(ClientMeta { resp: 2, user: "default".into(), ..Default::default() }),
             last_interaction_ms: AtomicI64::new(now),
+            last_cmd: AtomicUsize::new(0),
             db: AtomicUsize::new(0),
             kill_requested: AtomicBool::new(false),
             mailbox: Mutex::new(Vec::new()),

@@ -57,6 +57,7 @@ pub fn call(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv) -> O
     entry.stats.usec.fetch_add(dur_us, Relaxed);
     srv.stats.commands_processed.fetch_add(1, Relaxed);
     after_call(srv, conn, entry, argv, dur_us, now);
+    conn.handle.last_cmd.store(id + 1, Relaxed);
 
     if matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         out.buf.truncate(mark);
@@ -213,10 +214,6 @@ fn after_call(srv: &Server, conn: &ConnState, entry: &TableEntry, argv: &Argv, d
     if srv.clients.monitor_count.load(Relaxed) > 0 && !def.has(flag::SKIP_MONITOR) && !def.has(flag::ADMIN) {
         feed_monitors(srv, conn, argv, now);
     }
-    let mut m = conn.handle.meta.lock();
-    m.last_cmd.clear();
-    m.last_cmd.push_str(&entry.full_name);
-    m.tot_cmds += 1;
 }
 
 const SLOWLOG_MAX_ARGC: usize = 32;

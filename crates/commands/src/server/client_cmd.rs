@@ -98,11 +98,12 @@ struct Current<'a> {
     id: u64,
     cmd: &'a str,
     argv_mem: usize,
+    table: &'a crate::table::Table,
 }
 
 impl<'a> Current<'a> {
     fn of(ctx: &'a Ctx, argv: &Argv) -> Current<'a> {
-        Current { id: ctx.conn.id(), cmd: ctx.name(), argv_mem: argv.iter().map(|a| a.len()).sum() }
+        Current { id: ctx.conn.id(), cmd: ctx.name(), argv_mem: argv.iter().map(|a| a.len()).sum(), table: &ctx.srv.table }
     }
 }
 
@@ -142,10 +143,11 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     let events = if omem > 0 { "rw" } else { "r" };
     let cmd = if is_self {
         cur.cmd
-    } else if meta.last_cmd.is_empty() {
-        "NULL"
     } else {
-        meta.last_cmd.as_str()
+        match h.last_cmd.load(Relaxed) {
+            0 => "NULL",
+            id => cur.table.get(id - 1).full_name.as_str(),
+        }
     };
     let _ = writeln!(
         line,
