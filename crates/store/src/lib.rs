@@ -3,11 +3,14 @@
 pub mod clock;
 pub mod db;
 pub mod entry;
+mod group;
 pub mod object;
 pub mod slot;
 pub mod stripe;
+pub mod table;
 
 pub use db::{Db, Keyspace};
 pub use entry::{Entry, ValueRef};
 pub use object::Object;
 pub use stripe::Stripe;
+pub use table::Table;

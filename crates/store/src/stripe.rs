@@ -1,12 +1,23 @@
-//! One stripe of a database: a hash table of entries behind one lock.
+//! One stripe of a database: a [`Table`] of entries behind one lock.
 //!
-//! Entries never move inside the table except when it grows or rehashes in
-//! place; `epoch` counts those moments so a SCAN cursor that spans one can
-//! restart the stripe (duplicates are allowed by SCAN, misses are not).
+//! SCAN over a stripe: `scan(cursor, count, f) -> next`. Start with cursor
+//! 0, pass back the returned cursor, stop when it returns 0. Every key
+//! present in the stripe for the whole scan is visited at least once, no
+//! matter how often the table grows, shrinks or is rebuilt between calls;
+//! some keys may be visited more than once (as Redis' SCAN). The cursor is
+//! a reverse-binary slot index: always `< capacity()` of the table that
+//! returned it, so it needs log2(capacity) bits. The capacity is a power of
+//! two between 1.25x and 10x the stripe's key count (4 at least; 0 before the
+//! first insert and after clear), and can never exceed 2^60 (the largest slot array an
+//! allocation can hold), so 60 bits always suffice; in practice 2^50 slots
+//! would already be a 9 PB table, so reserving 14 bits for a stripe number
+//! and 50 for this cursor is safe. Any u64 is accepted back: bits above the
+//! current capacity are ignored, so a forged cursor can only make the scan
+//! skip or repeat keys, never panic.
 
 use crate::clock;
 use crate::entry::Entry;
-use hashbrown::HashTable;
+use crate::table::Table;
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
@@ -25,22 +36,18 @@ pub fn key_hash(key: &[u8]) -> u64 {
 
 #[derive(Default)]
 pub struct Stripe {
-    table: HashTable<Entry>,
+    table: Table,
     /// Entries with an expire time.
     volatile: usize,
-    /// Bumped when the table's layout may have changed (growth, rehash).
-    epoch: u32,
-    /// Where the active expiry cycle resumes.
+    /// Slot index where the active expiry cycle resumes.
     expire_cursor: usize,
     /// Keys removed by expiry (lazy or active) not yet counted in stats.
     expired_pending: u64,
 }
 
-/// Result of a SCAN step over one stripe.
-pub struct ScanStep {
-    /// Bucket to resume at, or None when the stripe is done.
-    pub next: Option<usize>,
-    pub epoch: u32,
+#[inline]
+fn is_expired(e: &Entry, now: i64) -> bool {
+    matches!(e.expire(), Some(t) if now > t)
 }
 
 impl Stripe {
@@ -62,8 +69,14 @@ impl Stripe {
         self.volatile
     }
 
-    pub fn epoch(&self) -> u32 {
-        self.epoch
+    /// Slots in the table (a power of two, or 0); SCAN cursors are below it.
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
+    /// Heap bytes of the table itself (slots and tags, not the entries).
+    pub fn table_bytes(&self) -> usize {
+        self.table.table_bytes()
     }
 
     /// Expired-key count since the last call (for INFO's expired_keys).
@@ -75,17 +88,14 @@ impl Stripe {
     /// (lazy expiry). Does not touch the LRU.
     #[inline]
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
-        let h = key_hash(key);
-        let expired = match self.table.find(h, |e| e.key() == key) {
-            None => return None,
-            Some(e) => matches!(e.expire(), Some(t) if now > t),
-        };
-        if expired {
-            self.remove_hashed(h, key);
+        let i = self.table.find(key_hash(key), key)?;
+        if self.table.get(i).is_some_and(|e| is_expired(e, now)) {
+            self.take_at(i);
+            self.table.shrink_if_sparse();
             self.expired_pending += 1;
             return None;
         }
-        self.table.find_mut(h, |e| e.key() == key)
+        self.table.get_mut(i)
     }
 
     /// Like `get`, and records the access in the entry's LRU/LFU field.
@@ -97,13 +107,14 @@ impl Stripe {
     }
 
     /// The entry without expiry checks (for code that already checked).
+    #[inline]
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
-        self.table.find(key_hash(key), |e| e.key() == key)
+        self.table.get(self.table.find(key_hash(key), key)?)
     }
 
     /// Whether a live (unexpired) key exists, without deleting anything.
     pub fn contains_live(&self, key: &[u8], now: i64) -> bool {
-        self.peek(key).is_some_and(|e| !matches!(e.expire(), Some(t) if now > t))
+        self.peek(key).is_some_and(|e| !is_expired(e, now))
     }
 
     /// Insert or replace; returns the previous entry.
@@ -115,26 +126,22 @@ impl Stripe {
         if entry.lru() == 0 {
             touch(&mut entry, clock::now_ms());
         }
-        if let Some(slot) = self.table.find_mut(h, |e| e.key() == entry.key()) {
-            let old = std::mem::replace(slot, entry);
-            if old.expire().is_some() {
-                self.volatile -= 1;
-            }
-            return Some(old);
+        let old = self.table.insert(h, entry)?;
+        if old.expire().is_some() {
+            self.volatile -= 1;
         }
-        if self.table.len() == self.table.capacity() {
-            self.epoch = self.epoch.wrapping_add(1);
-        }
-        self.table.insert_unique(h, entry, |e| key_hash(e.key()));
-        None
+        Some(old)
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        self.remove_hashed(key_hash(key), key)
+        let e = self.take_at(self.table.find(key_hash(key), key)?);
+        self.table.shrink_if_sparse();
+        e
     }
 
-    fn remove_hashed(&mut self, h: u64, key: &[u8]) -> Option<Entry> {
-        let (e, _) = self.table.find_entry(h, |e| e.key() == key).ok()?.remove();
+    /// Remove slot `i`'s entry without resizing the table.
+    fn take_at(&mut self, i: usize) -> Option<Entry> {
+        let e = self.table.take(i)?;
         if e.expire().is_some() {
             self.volatile -= 1;
         }
@@ -143,7 +150,8 @@ impl Stripe {
 
     /// Set or clear a key's expire time; false if the key is absent.
     pub fn set_expire(&mut self, key: &[u8], t: Option<i64>) -> bool {
-        let Some(e) = self.table.find_mut(key_hash(key), |e| e.key() == key) else { return false };
+        let Some(i) = self.table.find(key_hash(key), key) else { return false };
+        let Some(e) = self.table.get_mut(i) else { return false };
         let had = e.expire().is_some();
         e.set_expire(t);
         match (had, t.is_some()) {
@@ -156,18 +164,13 @@ impl Stripe {
 
     /// Drop every entry.
     pub fn clear(&mut self) -> usize {
-        let n = self.table.len();
-        self.table = HashTable::new();
-        self.volatile = 0;
-        self.epoch = self.epoch.wrapping_add(1);
-        self.expire_cursor = 0;
-        n
+        self.take_all().len()
     }
 
-    /// Take the whole table out (for FLUSHALL ASYNC: freed elsewhere).
-    pub fn take_all(&mut self) -> HashTable<Entry> {
+    /// Take the whole table out (for FLUSHALL ASYNC: dropping the returned
+    /// table frees its entries, on whatever thread drops it).
+    pub fn take_all(&mut self) -> Table {
         self.volatile = 0;
-        self.epoch = self.epoch.wrapping_add(1);
         self.expire_cursor = 0;
         std::mem::take(&mut self.table)
     }
@@ -176,61 +179,50 @@ impl Stripe {
         self.table.iter()
     }
 
-    /// Visit entries from bucket `pos` on, stopping after about `count`
-    /// entries. A stale `epoch` restarts the stripe from bucket 0.
-    pub fn scan(&self, pos: usize, epoch: u32, count: usize, mut f: impl FnMut(&Entry)) -> ScanStep {
-        let n = self.table.num_buckets();
-        let mut i = if epoch == self.epoch { pos } else { 0 };
-        let mut seen = 0;
-        while i < n {
-            if let Some(e) = self.table.get_bucket(i) {
-                f(e);
-                seen += 1;
-            }
-            i += 1;
-            if seen >= count {
-                break;
-            }
-        }
-        ScanStep { next: (i < n).then_some(i), epoch: self.epoch }
+    /// One SCAN step (see the module docs): visits entries from `cursor`
+    /// on, stopping after about `count` entries (or `10 * count` empty
+    /// home slots); returns the next cursor, 0 when the stripe is done.
+    /// Expired entries are visited too; the caller filters them.
+    pub fn scan(&self, cursor: u64, count: usize, f: impl FnMut(&Entry)) -> u64 {
+        self.table.scan(cursor, count, f)
     }
 
-    /// A pseudo-random entry (for RANDOMKEY and sampling), `r` a random number.
+    /// A pseudo-random entry (for RANDOMKEY and sampling), `r` a random
+    /// number. May be expired; the caller decides.
     pub fn random(&self, r: u64) -> Option<&Entry> {
-        if self.table.is_empty() {
-            return None;
-        }
-        let n = self.table.num_buckets();
-        let start = (r % n as u64) as usize;
-        (0..n).find_map(|k| self.table.get_bucket((start + k) % n))
+        self.table.random(r)
     }
 
-    /// One step of active expiry: examine up to `max_buckets` buckets from
-    /// the resume point, deleting expired entries. Returns (volatile
-    /// entries examined, entries expired).
-    pub fn expire_step(&mut self, now: i64, max_buckets: usize) -> (usize, usize) {
+    /// One step of active expiry: examine up to `max_slots` slots from the
+    /// resume point, deleting expired entries. Returns (volatile entries
+    /// examined, entries expired).
+    pub fn expire_step(&mut self, now: i64, max_slots: usize) -> (usize, usize) {
         if self.volatile == 0 {
             return (0, 0);
         }
-        let n = self.table.num_buckets();
+        let n = self.table.capacity();
         if self.expire_cursor >= n {
             self.expire_cursor = 0;
         }
         let (mut sampled, mut expired) = (0, 0);
-        let end = (self.expire_cursor + max_buckets).min(n);
+        let end = self.expire_cursor.saturating_add(max_slots).min(n);
         for i in self.expire_cursor..end {
-            let Some(e) = self.table.get_bucket(i) else { continue };
-            let Some(t) = e.expire() else { continue };
+            let Some(e) = self.table.get(i) else { continue };
+            if e.expire().is_none() {
+                continue;
+            }
             sampled += 1;
-            if now > t {
-                if let Ok(occ) = self.table.get_bucket_entry(i) {
-                    occ.remove();
-                    self.volatile -= 1;
-                    expired += 1;
-                }
+            if is_expired(e, now) {
+                // take() leaves indexes alone, so the walk stays valid.
+                self.take_at(i);
+                expired += 1;
             }
         }
         self.expire_cursor = if end >= n { 0 } else { end };
+        if self.table.shrink_if_sparse() {
+            // Slots moved; restarting is harmless (the cycle is sampling).
+            self.expire_cursor = 0;
+        }
         self.expired_pending += expired as u64;
         (sampled, expired)
     }
@@ -248,63 +240,5 @@ pub fn touch(e: &mut Entry, now: i64) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lazy_expiry_and_volatile_count() {
-        let mut s = Stripe::new();
-        s.insert(Entry::new_str(b"a", b"1", Some(100)));
-        s.insert(Entry::new_str(b"b", b"2", None));
-        assert_eq!(s.volatile(), 1);
-        assert!(s.get(b"a", 100).is_some());
-        assert!(s.get(b"a", 101).is_none());
-        assert_eq!((s.len(), s.volatile(), s.take_expired()), (1, 0, 1));
-        assert!(s.set_expire(b"b", Some(5)));
-        assert_eq!(s.volatile(), 1);
-        s.insert(Entry::new_str(b"b", b"3", None));
-        assert_eq!(s.volatile(), 0);
-    }
-
-    #[test]
-    fn scan_visits_every_key_despite_growth() {
-        let mut s = Stripe::new();
-        for i in 0..100 {
-            s.insert(Entry::new_str(format!("k{i}").as_bytes(), b"v", None));
-        }
-        let mut seen = std::collections::HashSet::new();
-        let (mut pos, mut epoch) = (0, s.epoch());
-        let mut added = 100;
-        loop {
-            let step = s.scan(pos, epoch, 7, |e| {
-                seen.insert(e.key().to_vec());
-            });
-            // Grow the table once, mid-scan.
-            for _ in 0..if added == 100 { 200 } else { 0 } {
-                s.insert(Entry::new_str(format!("k{added}").as_bytes(), b"v", None));
-                added += 1;
-            }
-            match step.next {
-                None => break,
-                Some(p) => (pos, epoch) = (p, step.epoch),
-            }
-        }
-        for i in 0..100 {
-            assert!(seen.contains(format!("k{i}").as_bytes()), "missed k{i}");
-        }
-    }
-
-    #[test]
-    fn active_expiry_removes_expired() {
-        let mut s = Stripe::new();
-        for i in 0..50 {
-            s.insert(Entry::new_str(format!("k{i}").as_bytes(), b"v", Some(if i % 2 == 0 { 10 } else { 1000 })));
-        }
-        let mut total = 0;
-        for _ in 0..10 {
-            total += s.expire_step(500, 16).1;
-        }
-        assert_eq!(total, 25);
-        assert_eq!((s.len(), s.volatile()), (25, 25));
-    }
-}
+#[path = "stripe_tests.rs"]
+mod tests;
