@@ -1,9 +1,9 @@
 //! SCAN over the striped keyspace. Stripes are walked in index order, one
-//! lock at a time, each with `Stripe::scan`; the cursor says where to
-//! resume. Guarantees are Redis': a key present for the whole iteration is
-//! returned at least once, duplicates are possible (a stripe whose table
-//! changed layout between calls is restarted), and one call may return
-//! more or fewer keys than COUNT.
+//! lock at a time, each with `Stripe::scan` (a reverse-binary cursor over
+//! the stripe's home slots, like Redis' dictScan). Guarantees are Redis':
+//! a key present for the whole iteration is returned at least once,
+//! whatever the tables do in between; duplicates are possible, and one call
+//! may return more or fewer keys than COUNT.
 
 use super::{drain_expired, is_expired};
 use crate::ctx::{type_name, Ctx};
@@ -15,55 +15,24 @@ use moon_store::{Db, Entry};
 
 const INVALID_CURSOR: CmdError = CmdError::fixed("ERR invalid cursor");
 
-// ---------------------------------------------------------------------
-// The cursor. Layout of the 64-bit value a client sees:
+// The cursor a client sees:
 //
 //   bits 50..=63  stripe index (14 bits: up to 16384 stripes)
-//   bits 32..=49  low 18 bits of the stripe's epoch when the cursor was made
-//   bits  0..=31  resume position inside the stripe (`ScanStep::next`)
+//   bits  0..=49  the stripe's own scan cursor (always below the stripe
+//                 table's capacity, far below 2^50)
 //
 // 0 starts an iteration and ends one; a continuation is never 0 (it is
-// either inside stripe 0 past position 0, or at a later stripe). This pair
-// of functions plus `resume_epoch` is all that knows the layout.
-// ---------------------------------------------------------------------
+// either inside stripe 0 with a non-zero stripe cursor, or at a later
+// stripe). `encode`/`decode` are all that know the layout.
+const STRIPE_SHIFT: u32 = 50;
+const POS_MASK: u64 = (1 << STRIPE_SHIFT) - 1;
 
-const POS_BITS: u32 = 32;
-const EPOCH_BITS: u32 = 18;
-const STRIPE_SHIFT: u32 = POS_BITS + EPOCH_BITS;
-const POS_MASK: u64 = (1 << POS_BITS) - 1;
-const EPOCH_MASK: u32 = (1 << EPOCH_BITS) - 1;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cursor {
-    stripe: usize,
-    pos: usize,
-    /// Truncated to EPOCH_BITS.
-    epoch: u32,
+fn encode(stripe: usize, pos: u64) -> u64 {
+    ((stripe as u64) << STRIPE_SHIFT) | (pos & POS_MASK)
 }
 
-/// Whether a position fits the cursor (a stripe table of 2^32 buckets is
-/// far beyond any real stripe; see `walk` for what happens past it).
-fn pos_fits(pos: usize) -> bool {
-    pos as u64 <= POS_MASK
-}
-
-fn encode(c: Cursor) -> u64 {
-    ((c.stripe as u64) << STRIPE_SHIFT) | (((c.epoch & EPOCH_MASK) as u64) << POS_BITS) | (c.pos as u64 & POS_MASK)
-}
-
-fn decode(v: u64) -> Cursor {
-    Cursor { stripe: (v >> STRIPE_SHIFT) as usize, pos: (v & POS_MASK) as usize, epoch: ((v >> POS_BITS) as u32) & EPOCH_MASK }
-}
-
-/// The full epoch to hand `Stripe::scan` for a cursor's truncated one: the
-/// stripe's own if the low bits agree, otherwise one that cannot match, so
-/// the stripe restarts from its beginning.
-fn resume_epoch(stored: u32, current: u32) -> u32 {
-    if current & EPOCH_MASK == stored {
-        current
-    } else {
-        current.wrapping_add(1)
-    }
+fn decode(v: u64) -> (usize, u64) {
+    ((v >> STRIPE_SHIFT) as usize, v & POS_MASK)
 }
 
 /// Redis' `string2ull`: a strict non-negative integer, or else whatever C's
@@ -157,22 +126,15 @@ fn walk(srv: &Server, db: &Db, cursor: u64, count: usize, now: i64, mut emit: im
         return 0;
     }
     let nstripes = db.nstripes();
-    let start = decode(cursor);
-    let (mut si, mut pos) = (start.stripe, start.pos);
-    // The cursor's epoch belongs to its own stripe only.
-    let mut stored_epoch = Some(start.epoch);
+    let (mut si, mut pos) = decode(cursor);
     let mut visited = 0usize;
     let mut expired: Vec<Vec<u8>> = Vec::new();
     while si < nstripes {
         let mut s = db.lock(si);
         if !s.is_empty() {
-            let mut epoch = match stored_epoch {
-                Some(e) if pos != 0 => resume_epoch(e, s.epoch()),
-                _ => s.epoch(),
-            };
-            let next = loop {
+            loop {
                 let want = count.saturating_sub(visited).max(1);
-                let step = s.scan(pos, epoch, want, |e| {
+                pos = s.scan(pos, want, |e| {
                     visited += 1;
                     if is_expired(e, now) {
                         expired.push(e.key().to_vec());
@@ -180,28 +142,24 @@ fn walk(srv: &Server, db: &Db, cursor: u64, count: usize, now: i64, mut emit: im
                         emit(e);
                     }
                 });
-                match step.next {
-                    // A position the cursor cannot hold: finish the stripe
-                    // in this call rather than lose or repeat keys.
-                    Some(p) if !pos_fits(p) => (pos, epoch) = (p, step.epoch),
-                    other => break other.map(|p| (p, step.epoch)),
+                if pos == 0 || visited >= count {
+                    break;
                 }
-            };
+            }
             for k in expired.drain(..) {
                 // The lookup's lazy expiry removes it and counts it.
                 let _ = s.get(&k, now);
             }
             drain_expired(srv, &mut s);
-            if let Some((p, epoch)) = next {
-                return encode(Cursor { stripe: si, pos: p, epoch });
+            if pos != 0 {
+                return encode(si, pos);
             }
         }
         drop(s);
         si += 1;
         pos = 0;
-        stored_epoch = None;
         if visited >= count {
-            return if si < nstripes { encode(Cursor { stripe: si, pos: 0, epoch: 0 }) } else { 0 };
+            return if si < nstripes { encode(si, 0) } else { 0 };
         }
     }
     0
@@ -217,19 +175,12 @@ mod tests {
 
     #[test]
     fn cursor_round_trip() {
-        for c in [
-            Cursor { stripe: 0, pos: 1, epoch: 0 },
-            Cursor { stripe: 16383, pos: POS_MASK as usize, epoch: EPOCH_MASK },
-            Cursor { stripe: 7, pos: 0, epoch: 5 },
-        ] {
-            assert_eq!(decode(encode(c)), c);
+        for c in [(0, 1), (16383, POS_MASK), (7, 0)] {
+            assert_eq!(decode(encode(c.0, c.1)), c);
         }
-        assert_eq!(encode(Cursor { stripe: 0, pos: 0, epoch: 0 }), 0);
-        assert_ne!(encode(Cursor { stripe: 1, pos: 0, epoch: 0 }), 0);
-        assert_eq!(decode(u64::MAX).stripe, 16383);
-        assert_eq!(resume_epoch(3, 3), 3);
-        assert_eq!(resume_epoch(3, 3 + (1 << EPOCH_BITS)), 3 + (1 << EPOCH_BITS));
-        assert_ne!(resume_epoch(2, 3), 3);
+        assert_eq!(encode(0, 0), 0);
+        assert_ne!(encode(1, 0), 0);
+        assert_eq!(decode(u64::MAX).0, 16383);
     }
 
     #[test]
