@@ -159,8 +159,19 @@ impl<'a> KeyAccess<'a> {
         self.write(key).is_some()
     }
 
-    pub fn insert(&mut self, e: Entry) -> Option<Entry> {
+    /// SET semantics in one probe (see `Stripe::set_str`); true if a live
+    /// key was replaced.
+    pub fn set_str(&mut self, key: &[u8], val: &[u8], expire: Option<i64>) -> bool {
         self.dirty += 1;
+        let now = self.now;
+        self.stripe(key).set_str(key, val, expire, now)
+    }
+
+    pub fn insert(&mut self, mut e: Entry) -> Option<Entry> {
+        self.dirty += 1;
+        if e.lru() == 0 {
+            moon_store::stripe::touch(&mut e, self.now);
+        }
         let p = self.guard_pos(self.db.stripe_of(e.key()));
         self.at(p).insert(e)
     }

@@ -13,6 +13,7 @@ use crate::util::repr;
 use moon_resp::{Argv, Out};
 use moon_store::clock;
 use std::sync::atomic::Ordering::Relaxed;
+use parking_lot::RwLockReadGuard;
 use std::time::Instant;
 
 /// What the connection must do with the command it submitted.
@@ -25,7 +26,37 @@ pub enum Outcome {
     Paused { until: i64 },
 }
 
+/// A shared hold on the world lock that a connection may keep across the
+/// commands of one pipelined batch (see `call_timed`).
+pub type WorldHold<'a> = Option<RwLockReadGuard<'a, ()>>;
+
+/// Run one command, reading the clocks itself.
 pub fn call(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv) -> Outcome {
+    call_timed(srv, conn, out, argv, clock::now_ms(), Instant::now(), &mut None).0
+}
+
+/// Run one command at unix time `now` (ms), timing it from `start`.
+/// Returns when it ended, so a connection running a pipeline can use one
+/// command's end as the next one's start: one clock read per command.
+///
+/// `world` carries the shared world lock between the commands of a batch,
+/// so a pipeline pays for it once, not per command: it is taken when
+/// missing and left held; a command that needs the world exclusively drops
+/// it first. The caller must drop it before waiting on I/O.
+pub fn call_timed<'s>(
+    srv: &'s Server,
+    conn: &mut ConnState,
+    out: &mut Out,
+    argv: &Argv,
+    now: i64,
+    start: Instant,
+    world: &mut WorldHold<'s>,
+) -> (Outcome, Instant) {
+    let outcome = dispatch(srv, conn, out, argv, now, start, world);
+    (outcome, Instant::now())
+}
+
+fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Argv, now: i64, start: Instant, world: &mut WorldHold<'s>) -> Outcome {
     let Some(id) = resolve(srv, out, argv) else { return Outcome::Done };
     let entry = srv.table.get(id);
     let def = entry.def;
@@ -38,14 +69,12 @@ pub fn call(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv) -> O
     if !conn.authenticated && !def.has(flag::NO_AUTH) {
         return reject(srv, entry, out, NOAUTH);
     }
-    let now = clock::now_ms();
     if let Some(until) = srv.paused_for(def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE), now) {
         return Outcome::Paused { until };
     }
 
     let mark = out.buf.len();
-    let start = Instant::now();
-    let result = run_locked(srv, conn, out, entry, argv, now);
+    let result = run_locked(srv, conn, out, entry, argv, now, world);
     let dur_us = start.elapsed().as_micros() as u64;
 
     if let Err(e) = &result {
@@ -53,9 +82,10 @@ pub fn call(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv) -> O
         srv.stats.record_error(e.code());
         entry.stats.failed.fetch_add(1, Relaxed);
     }
-    entry.stats.calls.fetch_add(1, Relaxed);
-    entry.stats.usec.fetch_add(dur_us, Relaxed);
-    srv.stats.commands_processed.fetch_add(1, Relaxed);
+    let t = conn.thread;
+    entry.stats.calls.add_local(t, 1);
+    entry.stats.usec.add_local(t, dur_us);
+    srv.stats.commands_processed.add_local(t, 1);
     after_call(srv, conn, entry, argv, dur_us, now);
     conn.handle.last_cmd.store(id + 1, Relaxed);
 
@@ -138,46 +168,55 @@ fn debug_allowed(srv: &Server, conn: &ConnState) -> bool {
     }
 }
 
-fn run_locked(srv: &Server, conn: &mut ConnState, out: &mut Out, entry: &TableEntry, argv: &Argv, now: i64) -> Result<(), CmdError> {
+fn run_locked<'s>(
+    srv: &'s Server,
+    conn: &mut ConnState,
+    out: &mut Out,
+    entry: &TableEntry,
+    argv: &Argv,
+    now: i64,
+    world: &mut WorldHold<'s>,
+) -> Result<(), CmdError> {
     let def = entry.def;
     let touch = !conn.no_touch || entry.full_name == "touch";
     let db_index = conn.db;
     let db = &srv.ks.dbs[db_index];
-    let world_shared;
-    let _world_excl;
-    match def.locking {
+    let _world_excl = match def.locking {
         Locking::World => {
-            _world_excl = Some(srv.world.exclusive());
-            world_shared = None;
+            // Our own shared slot must be free before taking every slot.
+            *world = None;
+            Some(srv.world.exclusive())
         }
         _ => {
-            world_shared = Some(srv.world.shared(conn.thread));
-            _world_excl = None;
+            if world.is_none() {
+                *world = Some(srv.world.shared(conn.thread));
+            }
+            None
         }
-    }
+    };
     let mut ks = KeyAccess::new(db, db_index, now, touch);
     if def.locking == Locking::Keys {
         lock_spec_keys(&mut ks, entry, argv);
     }
     let mut ctx = Ctx { srv, conn, out, cmd: entry, ks };
     let r = (def.handler)(&mut ctx, argv);
+    let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);
     ks.unlock_all();
-    drop(world_shared);
     let st = &srv.stats;
     if expired > 0 {
         st.expired_keys.fetch_add(expired, Relaxed);
     }
     if hits > 0 {
-        st.keyspace_hits.fetch_add(hits, Relaxed);
+        st.keyspace_hits.add_local(thread, hits);
     }
     if misses > 0 {
-        st.keyspace_misses.fetch_add(misses, Relaxed);
+        st.keyspace_misses.add_local(thread, misses);
     }
     if dirty > 0 {
-        st.dirty.fetch_add(dirty, Relaxed);
+        st.dirty.add_local(thread, dirty);
     }
     r
 }

@@ -20,5 +20,5 @@ pub mod world;
 
 pub use client::{Action, ClientHandle, ConnState};
 pub use config::Config;
-pub use exec::{call, Outcome};
+pub use exec::{call, call_timed, Outcome, WorldHold};
 pub use state::Server;

@@ -111,6 +111,7 @@ pub struct Pause {
 
 impl Server {
     pub fn new(config: Config, threads: usize) -> Server {
+        crate::stats::ensure_shards(threads);
         let databases = config.get_i64("databases") as usize;
         let stripes = config.get_i64("keyspace-stripes") as usize;
         let run_id = random_hex_id();

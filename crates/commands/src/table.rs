@@ -2,7 +2,9 @@
 //! name, with per-command statistics for INFO commandstats.
 
 use crate::spec::CommandDef;
-use std::collections::HashMap;
+/// Name lookups happen on every command: foldhash, not SipHash.
+type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+use crate::stats::ShardedCounter;
 use std::sync::atomic::AtomicU64;
 
 /// Every command family Moon implements.
@@ -23,8 +25,8 @@ pub static FAMILIES: &[&[CommandDef]] = &[
 
 #[derive(Default)]
 pub struct CmdStats {
-    pub calls: AtomicU64,
-    pub usec: AtomicU64,
+    pub calls: ShardedCounter,
+    pub usec: ShardedCounter,
     pub rejected: AtomicU64,
     pub failed: AtomicU64,
 }
@@ -45,7 +47,7 @@ pub struct Table {
 
 impl Table {
     pub fn build() -> Table {
-        let mut t = Table { entries: Vec::new(), by_name: HashMap::new() };
+        let mut t = Table { entries: Vec::new(), by_name: HashMap::default() };
         for fam in FAMILIES {
             for def in fam.iter() {
                 let id = t.push(def, def.name.to_string(), None);
@@ -60,7 +62,7 @@ impl Table {
     }
 
     fn push(&mut self, def: &'static CommandDef, full_name: String, parent: Option<usize>) -> usize {
-        self.entries.push(TableEntry { def, full_name, parent, subs: HashMap::new(), stats: CmdStats::default() });
+        self.entries.push(TableEntry { def, full_name, parent, subs: HashMap::default(), stats: CmdStats::default() });
         self.entries.len() - 1
     }
 

@@ -6,11 +6,11 @@
 
 use crate::log::verbose;
 use moon_commands::client::{Action, ClientHandle, ConnState};
-use moon_commands::{call, Outcome, Server};
+use moon_commands::{call_timed, Outcome, Server, WorldHold};
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
@@ -28,10 +28,17 @@ pub struct Peer {
 enum Step {
     /// Everything complete was processed; read more.
     NeedInput,
+    /// The output buffer is full: write it, then continue the batch.
+    Flush,
     /// The command at the head is paused until this unix ms.
     Paused(i64),
     Close,
 }
+
+/// Commands run under one hold of the shared world lock before it is let
+/// go, so a FLUSHALL/SWAPDB waiting for the exclusive lock waits for at
+/// most this many commands of a pipeline.
+const WORLD_HOLD_COMMANDS: u32 = 32;
 
 pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: usize, mut stream: S, peer: Peer) {
     let notify = Arc::new(Notify::new());
@@ -49,12 +56,13 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
     let mut want = 0usize;
 
     'conn: loop {
-        let step = process(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want, &mut stream).await;
-        if !flush(&srv, &mut stream, &mut out).await {
+        let step = run_batch(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want);
+        if !flush(&srv, thread, &mut stream, &mut out).await {
             break;
         }
         match step {
             Step::Close => break,
+            Step::Flush => continue,
             Step::Paused(until) => {
                 let wait = Duration::from_millis((until - moon_store::clock::now_ms()).clamp(0, 60_000) as u64);
                 tokio::select! {
@@ -104,7 +112,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
                     match r {
                         Ok(0) | Err(_) => break 'conn,
                         Ok(n) => {
-                            srv.stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                            srv.stats.net_input_bytes.add_local(thread, n as u64);
                             handle.last_interaction_ms.store(moon_store::clock::now_ms(), Relaxed);
                             break;
                         }
@@ -125,18 +133,17 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
     srv.clients.unregister(id);
 }
 
-/// Run every complete command in `rbuf[start..]`.
-#[allow(clippy::too_many_arguments)]
-async fn process<S: AsyncWrite + Unpin>(
-    srv: &Server,
-    conn: &mut ConnState,
-    out: &mut Out,
-    rbuf: &[u8],
-    start: &mut usize,
-    ab: &mut ArgBuf,
-    want: &mut usize,
-    stream: &mut S,
-) -> Step {
+/// Run the complete commands in `rbuf[start..]` until input runs out, the
+/// output needs writing, a pause, or a close. Synchronous on purpose: the
+/// shared world lock held across the batch must never live across an await.
+fn run_batch(srv: &Server, conn: &mut ConnState, out: &mut Out, rbuf: &[u8], start: &mut usize, ab: &mut ArgBuf, want: &mut usize) -> Step {
+    // Commands of one batch share a wall-clock base (as Redis caches the
+    // time per event loop iteration); each command's end times the next.
+    let base_ms = moon_store::clock::now_ms();
+    let base_t = Instant::now();
+    let mut t = base_t;
+    let mut world: WorldHold = None;
+    let mut held = 0u32;
     loop {
         if conn.handle.kill_requested.load(Acquire) {
             return Step::Close;
@@ -153,7 +160,10 @@ async fn process<S: AsyncWrite + Unpin>(
             Ok(Parsed::Skip { consumed }) => *start += consumed,
             Ok(Parsed::Command { consumed }) => {
                 let argv = ab.argv(&rbuf[*start..]);
-                if let Outcome::Paused { until } = call(srv, conn, out, &argv) {
+                let now = base_ms + (t - base_t).as_millis() as i64;
+                let (outcome, end) = call_timed(srv, conn, out, &argv, now, t, &mut world);
+                t = end;
+                if let Outcome::Paused { until } = outcome {
                     // Not consumed: the same command runs again after the pause.
                     return Step::Paused(until);
                 }
@@ -166,8 +176,13 @@ async fn process<S: AsyncWrite + Unpin>(
                     }
                     None => {}
                 }
-                if out.buf.len() >= FLUSH_AT && !flush(srv, stream, out).await {
-                    return Step::Close;
+                if out.buf.len() >= FLUSH_AT {
+                    return Step::Flush;
+                }
+                held += 1;
+                if held >= WORLD_HOLD_COMMANDS {
+                    world = None;
+                    held = 0;
                 }
             }
             Err(e) => {
@@ -179,12 +194,12 @@ async fn process<S: AsyncWrite + Unpin>(
     }
 }
 
-async fn flush<S: AsyncWrite + Unpin>(srv: &Server, stream: &mut S, out: &mut Out) -> bool {
+async fn flush<S: AsyncWrite + Unpin>(srv: &Server, thread: usize, stream: &mut S, out: &mut Out) -> bool {
     if out.buf.is_empty() {
         return true;
     }
     let ok = stream.write_all(&out.buf).await.is_ok();
-    srv.stats.net_output_bytes.fetch_add(out.buf.len() as u64, Relaxed);
+    srv.stats.net_output_bytes.add_local(thread, out.buf.len() as u64);
     out.buf.clear();
     if out.buf.capacity() > 4 * FLUSH_AT {
         out.buf = Vec::new();

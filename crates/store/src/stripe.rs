@@ -133,6 +133,38 @@ impl Stripe {
         Some(old)
     }
 
+    /// SET in one probe: give `key` the string `val` and `expire`, reusing
+    /// the existing entry's allocation when there is one (realloc keeps the
+    /// key; same-size values are copied in place), else inserting a new
+    /// entry. An expired old entry counts as expired, as a lookup would.
+    /// Returns whether a live key was replaced.
+    pub fn set_str(&mut self, key: &[u8], val: &[u8], expire: Option<i64>, now: i64) -> bool {
+        let h = key_hash(key);
+        if let Some(i) = self.table.find(h, key) {
+            let e = self.table.get_mut(i).expect("find returned an occupied slot");
+            let was_expired = is_expired(e, now);
+            let had_expire = e.expire().is_some();
+            e.set_str(val);
+            e.set_expire(expire);
+            // A new value is a new object to Redis: fresh LRU/LFU.
+            e.set_lru(0);
+            touch(e, now);
+            match (had_expire, expire.is_some()) {
+                (false, true) => self.volatile += 1,
+                (true, false) => self.volatile -= 1,
+                _ => {}
+            }
+            if was_expired {
+                self.expired_pending += 1;
+            }
+            return !was_expired;
+        }
+        let mut e = Entry::new_str(key, val, expire);
+        touch(&mut e, now);
+        self.insert(e);
+        false
+    }
+
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let e = self.take_at(self.table.find(key_hash(key), key)?);
         self.table.shrink_if_sparse();

@@ -101,19 +101,10 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 /// memory peak are kept, as in Redis.
 pub fn reset_stats(srv: &Server) {
     let s = &srv.stats;
-    for c in [
-        &s.connections_received,
-        &s.rejected_connections,
-        &s.commands_processed,
-        &s.net_input_bytes,
-        &s.net_output_bytes,
-        &s.expired_keys,
-        &s.keyspace_hits,
-        &s.keyspace_misses,
-        &s.error_replies,
-        &s.unexpected_error_replies,
-        &s.expire_cycle_cpu_us,
-    ] {
+    for c in [&s.connections_received, &s.rejected_connections, &s.expired_keys, &s.error_replies, &s.unexpected_error_replies, &s.expire_cycle_cpu_us] {
+        c.store(0, Relaxed);
+    }
+    for c in [&s.commands_processed, &s.net_input_bytes, &s.net_output_bytes, &s.keyspace_hits, &s.keyspace_misses] {
         c.store(0, Relaxed);
     }
     s.expired_stale_perc.store(0, Relaxed);

@@ -286,12 +286,13 @@ fn persistence(srv: &Server, s: &mut String, _now: i64) {
 fn stats(srv: &Server, s: &mut String, _now: i64) {
     let st = &srv.stats;
     let ld = |a: &std::sync::atomic::AtomicU64| a.load(Relaxed);
+    let sum = |c: &crate::stats::ShardedCounter| c.load(Relaxed);
     let (ops, net_in, net_out) = st.instantaneous();
     field!(s, "total_connections_received", "{}", ld(&st.connections_received));
-    field!(s, "total_commands_processed", "{}", ld(&st.commands_processed));
+    field!(s, "total_commands_processed", "{}", sum(&st.commands_processed));
     field!(s, "instantaneous_ops_per_sec", "{}", ops as i64);
-    field!(s, "total_net_input_bytes", "{}", ld(&st.net_input_bytes));
-    field!(s, "total_net_output_bytes", "{}", ld(&st.net_output_bytes));
+    field!(s, "total_net_input_bytes", "{}", sum(&st.net_input_bytes));
+    field!(s, "total_net_output_bytes", "{}", sum(&st.net_output_bytes));
     field!(s, "instantaneous_input_kbps", "{:.2}", (net_in / 1024.0) as f32);
     field!(s, "instantaneous_output_kbps", "{:.2}", (net_out / 1024.0) as f32);
     field!(s, "rejected_connections", "{}", ld(&st.rejected_connections));
@@ -300,8 +301,8 @@ fn stats(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "expired_stale_perc", "{:.2}", st.expired_stale_perc.load(Relaxed) as f64 / 100.0);
     field!(s, "expire_cycle_cpu_milliseconds", "{}", ld(&st.expire_cycle_cpu_us) / 1000);
     field!(s, "evicted_keys", "0");
-    field!(s, "keyspace_hits", "{}", ld(&st.keyspace_hits));
-    field!(s, "keyspace_misses", "{}", ld(&st.keyspace_misses));
+    field!(s, "keyspace_hits", "{}", sum(&st.keyspace_hits));
+    field!(s, "keyspace_misses", "{}", sum(&st.keyspace_misses));
     // TODO(merge): pub/sub counts once pub/sub exists.
     field!(s, "pubsub_channels", "0");
     field!(s, "pubsub_patterns", "0");

@@ -85,10 +85,9 @@ pub fn get(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 pub fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let (key, val) = (argv.get(1), argv.get(2));
     if argv.len() == 3 {
-        // The hot path: no options. The lookup runs lazy expiry on an
-        // expired old value, as Redis' lookupKeyWrite does.
-        ctx.ks.write(key);
-        ctx.ks.insert(Entry::new_str(key, val, None));
+        // The hot path: no options. An expired old value counts as
+        // expired, as Redis' lookupKeyWrite makes it.
+        ctx.ks.set_str(key, val, None);
         ctx.out.ok();
         return Ok(());
     }
@@ -109,7 +108,7 @@ pub fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         return Ok(());
     }
     let expire = if flags & KEEPTTL != 0 { old.and_then(|e| e.expire()) } else { at };
-    ctx.ks.insert(Entry::new_str(key, val, expire));
+    ctx.ks.set_str(key, val, expire);
     if flags & GET == 0 {
         ctx.out.ok();
     }
@@ -130,8 +129,7 @@ pub fn setnx(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 fn set_with_expire(ctx: &mut Ctx, argv: &Argv, seconds: bool) -> CmdResult {
     let key = argv.get(1);
     let at = expire_at_ms(&ctx.cmd.full_name, argv.get(2), seconds, true, ctx.now())?;
-    ctx.ks.write(key);
-    ctx.ks.insert(Entry::new_str(key, argv.get(3), Some(at)));
+    ctx.ks.set_str(key, argv.get(3), Some(at));
     ctx.out.ok();
     Ok(())
 }
