@@ -45,7 +45,20 @@ pub struct ClientHandle {
     pub mailbox: Mutex<Vec<u8>>,
     pub qbuf: AtomicU64,
     pub omem: AtomicU64,
+    /// I/O thread serving the connection, and its lifetime traffic; each
+    /// counter is written only by that thread (see `bump`).
+    pub io_thread: AtomicUsize,
+    pub net_in: AtomicU64,
+    pub net_out: AtomicU64,
+    pub tot_cmds: AtomicU64,
     wake: Box<dyn Fn() + Send + Sync>,
+}
+
+/// Add to a counter that only the owning I/O thread writes: a plain load
+/// and store, no lock-prefixed instruction on the per-command path.
+#[inline]
+pub fn bump(c: &AtomicU64, n: u64) {
+    c.store(c.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
 }
 
 #[derive(Default, Clone)]
@@ -79,6 +92,10 @@ impl ClientHandle {
             mailbox: Mutex::new(Vec::new()),
             qbuf: AtomicU64::new(0),
             omem: AtomicU64::new(0),
+            io_thread: AtomicUsize::new(0),
+            net_in: AtomicU64::new(0),
+            net_out: AtomicU64::new(0),
+            tot_cmds: AtomicU64::new(0),
             wake,
         }
     }
@@ -118,6 +135,7 @@ pub struct ConnState {
 
 impl ConnState {
     pub fn new(handle: Arc<ClientHandle>, thread: usize, is_local: bool, authenticated: bool) -> Self {
+        handle.io_thread.store(thread, Ordering::Relaxed);
         ConnState {
             handle,
             db: 0,

@@ -69,6 +69,10 @@ fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Arg
     if !conn.authenticated && !def.has(flag::NO_AUTH) {
         return reject(srv, entry, out, NOAUTH);
     }
+    // A MONITOR client is a replica to Redis: no keyspace access.
+    if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {
+        return reject(srv, entry, out, CmdError::err("Replica can't interact with the keyspace"));
+    }
     if let Some(until) = srv.paused_for(def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE), now) {
         return Outcome::Paused { until };
     }
@@ -88,6 +92,7 @@ fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Arg
     srv.stats.commands_processed.add_local(t, 1);
     after_call(srv, conn, entry, argv, dur_us, now);
     conn.handle.last_cmd.store(id + 1, Relaxed);
+    crate::client::bump(&conn.handle.tot_cmds, 1);
 
     if matches!(conn.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         out.buf.truncate(mark);

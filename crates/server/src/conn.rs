@@ -5,7 +5,7 @@
 //! reading holds at most one batch of replies in memory.
 
 use crate::log::verbose;
-use moon_commands::client::{Action, ClientHandle, ConnState};
+use moon_commands::client::{bump, Action, ClientHandle, ConnState};
 use moon_commands::{call_timed, Outcome, Server, WorldHold};
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
@@ -57,6 +57,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
 
     'conn: loop {
         let step = run_batch(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want);
+        bump(&handle.net_out, out.buf.len() as u64);
         if !flush(&srv, thread, &mut stream, &mut out).await {
             break;
         }
@@ -113,6 +114,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
                         Ok(0) | Err(_) => break 'conn,
                         Ok(n) => {
                             srv.stats.net_input_bytes.add_local(thread, n as u64);
+                            bump(&handle.net_in, n as u64);
                             handle.last_interaction_ms.store(moon_store::clock::now_ms(), Relaxed);
                             break;
                         }

@@ -18,6 +18,9 @@ const HDR: usize = 12;
 const LRU_MASK: u32 = (1 << 24) - 1;
 const F_EXPIRE: u32 = 1 << 24;
 const F_BOXED: u32 = 1 << 25;
+/// Two bits of string encoding history (see [`StrEncoding`]).
+const ENC_SHIFT: u32 = 26;
+const ENC_MASK: u32 = 3 << ENC_SHIFT;
 const PTR: usize = std::mem::size_of::<*mut Object>();
 
 pub struct Entry {
@@ -28,6 +31,52 @@ pub struct Entry {
 // like a Box; Object is Send + Sync.
 unsafe impl Send for Entry {}
 unsafe impl Sync for Entry {}
+
+/// How Redis would hold an inline string. Redis fixes this when it creates
+/// the value object and changes it only on specific operations, so two
+/// keys with equal bytes can differ; each entry records its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrEncoding {
+    Int = 1,
+    Embstr = 2,
+    Raw = 3,
+}
+
+/// Whether Redis 8 embeds a value of this shape in the key's object
+/// ("embstr"). The boundary follows its allocation size classes, so it is
+/// irregular; this is the rule measured on Redis 8.2.3 over key lengths
+/// 0-49 x value lengths 0-49: without an expire, key + value <= 41; with
+/// one, key + value <= 33, or a key of 32+ bytes with key + value of 40-41.
+pub fn fits_embstr(key_len: usize, val_len: usize, has_expire: bool) -> bool {
+    let total = key_len + val_len;
+    if has_expire {
+        total <= 33 || (key_len >= 32 && (40..=41).contains(&total))
+    } else {
+        total <= 41
+    }
+}
+
+/// The encoding Redis gives a string stored by SET and friends
+/// (tryObjectEncoding): a canonical 64-bit integer of <= 20 bytes is
+/// "int", else "embstr" if it fits, else "raw".
+pub fn creation_encoding(key_len: usize, val: &[u8], has_expire: bool) -> StrEncoding {
+    if val.len() <= 20 && is_canonical_i64(val) {
+        StrEncoding::Int
+    } else if fits_embstr(key_len, val.len(), has_expire) {
+        StrEncoding::Embstr
+    } else {
+        StrEncoding::Raw
+    }
+}
+
+/// Redis' string2l: optional '-', digits, no leading zeros, no "-0", in range.
+fn is_canonical_i64(s: &[u8]) -> bool {
+    let d = s.strip_prefix(b"-").unwrap_or(s);
+    if d.is_empty() || !d.iter().all(u8::is_ascii_digit) || (d[0] == b'0' && (d.len() > 1 || s.len() != d.len())) {
+        return false;
+    }
+    std::str::from_utf8(s).ok().and_then(|t| t.parse::<i64>().ok()).is_some()
+}
 
 /// A borrowed view of a value.
 pub enum ValueRef<'a> {
@@ -41,9 +90,10 @@ fn layout(size: usize) -> Layout {
 }
 
 impl Entry {
-    /// A string key/value, stored inline.
+    /// A string key/value, stored inline, with the encoding SET would give.
     pub fn new_str(key: &[u8], val: &[u8], expire: Option<i64>) -> Entry {
-        let e = Self::alloc_raw(key, val.len(), expire, 0);
+        let enc = creation_encoding(key.len(), val, expire.is_some());
+        let e = Self::alloc_raw(key, val.len(), expire, (enc as u32) << ENC_SHIFT);
         // SAFETY: alloc_raw reserved payload_len == val.len() bytes.
         unsafe { ptr::copy_nonoverlapping(val.as_ptr(), e.payload_ptr(), val.len()) };
         e
@@ -186,12 +236,33 @@ impl Entry {
         }
     }
 
-    /// Replace the value with an inline string, keeping key, expire, LRU.
+    /// The recorded encoding of an inline string.
+    pub fn str_encoding(&self) -> StrEncoding {
+        match (self.meta() & ENC_MASK) >> ENC_SHIFT {
+            1 => StrEncoding::Int,
+            2 => StrEncoding::Embstr,
+            3 => StrEncoding::Raw,
+            _ => match self.value() {
+                ValueRef::Inline(v) => creation_encoding(self.key_len(), v, self.expire().is_some()),
+                ValueRef::Obj(_) => StrEncoding::Raw,
+            },
+        }
+    }
+
+    pub fn set_str_encoding(&mut self, enc: StrEncoding) {
+        let m = self.meta();
+        self.set_hdr(2, (m & !ENC_MASK) | ((enc as u32) << ENC_SHIFT));
+    }
+
+    /// Replace the value with an inline string, keeping key, expire, LRU;
+    /// the encoding is SET's for the new value.
     pub fn set_str(&mut self, val: &[u8]) {
         self.drop_boxed();
         self.resize_payload(val.len());
         let m = self.meta();
         self.set_hdr(2, m & !F_BOXED);
+        let enc = creation_encoding(self.key_len(), val, self.expire().is_some());
+        self.set_str_encoding(enc);
         // SAFETY: the payload now has val.len() bytes.
         unsafe { ptr::copy_nonoverlapping(val.as_ptr(), self.payload_ptr(), val.len()) };
     }
@@ -230,6 +301,11 @@ impl Entry {
                 }
                 let m = self.meta();
                 self.set_hdr(2, m | F_EXPIRE);
+                // Redis re-creates the object with room for the expire; an
+                // embedded string that no longer fits becomes raw.
+                if !self.is_boxed() && self.str_encoding() == StrEncoding::Embstr && !fits_embstr(self.key_len(), self.payload_len(), true) {
+                    self.set_str_encoding(StrEncoding::Raw);
+                }
             }
             (true, None) => {
                 let old = self.size();
@@ -333,6 +409,29 @@ mod tests {
         e.set_expire(None);
         assert!(matches!(e.value(), ValueRef::Obj(Object::Str(s)) if s.len() == 1000));
         assert_eq!(e.key(), b"k");
+    }
+
+    #[test]
+    fn creation_encodings_match_redis_8() {
+        use StrEncoding::*;
+        assert_eq!(creation_encoding(1, b"123", false), Int);
+        assert_eq!(creation_encoding(100, b"-9223372036854775808", true), Int);
+        assert_eq!(creation_encoding(1, b"12345678901234567890", false), Embstr);
+        assert_eq!(creation_encoding(1, b"01", false), Embstr);
+        assert_eq!(creation_encoding(1, b"-0", false), Embstr);
+        assert_eq!(creation_encoding(1, &[b'a'; 40], false), Embstr);
+        assert_eq!(creation_encoding(1, &[b'a'; 41], false), Raw);
+        assert_eq!(creation_encoding(1, &[b'a'; 32], true), Embstr);
+        assert_eq!(creation_encoding(1, &[b'a'; 33], true), Raw);
+        assert_eq!(creation_encoding(40, b"", true), Embstr);
+        assert_eq!(creation_encoding(32, &[b'a'; 8], true), Embstr);
+        assert_eq!(creation_encoding(32, &[b'a'; 3], true), Raw);
+        let mut e = Entry::new_str(b"k", &[b'a'; 35], None);
+        assert_eq!(e.str_encoding(), Embstr);
+        e.set_expire(Some(1));
+        assert_eq!(e.str_encoding(), Raw, "an expire that no longer fits makes it raw");
+        e.set_expire(None);
+        assert_eq!(e.str_encoding(), Raw, "and it stays raw");
     }
 
     #[test]

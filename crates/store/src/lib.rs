@@ -10,7 +10,7 @@ pub mod stripe;
 pub mod table;
 
 pub use db::{Db, Keyspace};
-pub use entry::{Entry, ValueRef};
+pub use entry::{Entry, StrEncoding, ValueRef};
 pub use object::Object;
 pub use stripe::Stripe;
 pub use table::Table;

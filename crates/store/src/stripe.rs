@@ -146,6 +146,8 @@ impl Stripe {
             let had_expire = e.expire().is_some();
             e.set_str(val);
             e.set_expire(expire);
+            let enc = crate::entry::creation_encoding(key.len(), val, expire.is_some());
+            e.set_str_encoding(enc);
             // A new value is a new object to Redis: fresh LRU/LFU.
             e.set_lru(0);
             touch(e, now);

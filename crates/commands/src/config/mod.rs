@@ -14,11 +14,15 @@ pub const IMMUTABLE: u32 = 1;
 pub const SENSITIVE: u32 = 2;
 /// The value may span several arguments on the command line / in a file.
 pub const MULTI_ARG: u32 = 4;
+/// CONFIG SET needs enable-protected-configs (Redis' PROTECTED_CONFIG).
+pub const PROTECTED: u32 = 8;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
     Bool,
     Int { min: i64, max: i64 },
+    /// Accepted in min..=max, stored clamped to lo..=hi (Redis' hz).
+    IntClamped { min: i64, max: i64, lo: i64, hi: i64 },
     /// A byte count with optional k/kb/m/mb/g/gb suffix.
     Memory { min: i64, max: i64 },
     Octal,
@@ -192,6 +196,11 @@ fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
         Kind::Int { min, max } => {
             let v: i64 = value.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
             check_range(v, min, max)
+        }
+        Kind::IntClamped { min, max, lo, hi } => {
+            let v: i64 = value.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            check_range(v, min, max)?;
+            Ok(v.clamp(lo, hi).to_string())
         }
         Kind::Memory { min, max } => {
             let v = parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;

@@ -3,7 +3,7 @@
 //! are driven by this list. A parameter is listed only once what it
 //! controls is implemented.
 
-use super::{Kind, Param, IMMUTABLE, MULTI_ARG, SENSITIVE};
+use super::{Kind, Param, IMMUTABLE, MULTI_ARG, PROTECTED, SENSITIVE};
 
 const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning", "nothing"];
 
@@ -23,7 +23,7 @@ pub static PARAMS: &[Param] = &[
     // Keyspace
     Param::new("databases", Kind::Int { min: 1, max: i32::MAX as i64 }, "16", IMMUTABLE, "number of databases"),
     Param::new("keyspace-stripes", Kind::Int { min: 1, max: 16384 }, "1024", IMMUTABLE, "lock stripes per database, a power of two [Moon]"),
-    Param::new("hz", Kind::Int { min: 1, max: 500 }, "10", 0, "background task frequency (active expiry)"),
+    Param::new("hz", Kind::IntClamped { min: 0, max: i32::MAX as i64, lo: 1, hi: 500 }, "10", 0, "background task frequency (active expiry), clamped to 1-500"),
     Param::new("dynamic-hz", Kind::Bool, "yes", 0, "accepted for compatibility; Moon's expiry is time-budgeted"),
     Param::new("active-expire-effort", Kind::Int { min: 1, max: 10 }, "1", 0, "active expiry effort (1-10)"),
     Param::new("lazyfree-lazy-user-del", Kind::Bool, "no", 0, "DEL behaves like UNLINK"),
@@ -40,7 +40,7 @@ pub static PARAMS: &[Param] = &[
     ),
     // Process
     Param::new("daemonize", Kind::Bool, "no", IMMUTABLE, "run in the background"),
-    Param::new("dir", Kind::Dir, ".", 0, "working directory (data files go here)"),
+    Param::new("dir", Kind::Dir, ".", PROTECTED, "working directory (data files go here)"),
     Param::new("save", Kind::OffOnly { off: "", why: "RDB snapshots are not available in this Moon version; use save \"\"" }, "", MULTI_ARG, "snapshot save points (not yet available: only '' accepted)"),
     Param::new("appendonly", Kind::OffOnly { off: "no", why: "the append-only file is not available in this Moon version; use appendonly no" }, "no", 0, "append-only file (not yet available: only 'no' accepted)"),
     // Diagnostics

@@ -4,33 +4,20 @@
 use super::peek_counted;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
-use crate::util::parse_i64;
 use moon_resp::Argv;
-use moon_store::{clock, Entry, Object, ValueRef};
+use moon_store::{clock, Entry, Object, StrEncoding, ValueRef};
 
 /// The encoding Redis would use for this value (OBJECT ENCODING, DEBUG
 /// OBJECT). Each collection type adds its arm here.
 pub fn encoding_name(e: &Entry) -> &'static str {
     match e.value() {
-        ValueRef::Inline(v) => inline_string_encoding(e.key().len(), v, e.expire().is_some()),
+        ValueRef::Inline(_) => match e.str_encoding() {
+            StrEncoding::Int => "int",
+            StrEncoding::Embstr => "embstr",
+            StrEncoding::Raw => "raw",
+        },
         // A string modified in place (APPEND, SETRANGE) is "raw" in Redis.
         ValueRef::Obj(Object::Str(_)) => "raw",
-    }
-}
-
-/// Redis 8 embeds a string value in the key's object ("embstr") when key,
-/// expire time and value fit one 64-byte cache line; measured against
-/// Redis 8.2 that is key + value (+ 8 with an expire) <= 41 bytes.
-const EMBSTR_BUDGET: usize = 41;
-
-/// Strings that read as a canonical 64-bit integer are stored as one.
-fn inline_string_encoding(key_len: usize, v: &[u8], has_expire: bool) -> &'static str {
-    if v.len() <= 20 && parse_i64(v).is_some() {
-        "int"
-    } else if key_len + v.len() + if has_expire { 8 } else { 0 } <= EMBSTR_BUDGET {
-        "embstr"
-    } else {
-        "raw"
     }
 }
 
@@ -143,22 +130,6 @@ mod tests {
     use crate::testing::TestClient;
     use std::sync::atomic::Ordering::Relaxed;
 
-    #[test]
-    fn string_encodings() {
-        assert_eq!(inline_string_encoding(1, b"123", false), "int");
-        assert_eq!(inline_string_encoding(100, b"-9223372036854775808", true), "int");
-        assert_eq!(inline_string_encoding(1, b"12345678901234567890", false), "embstr");
-        assert_eq!(inline_string_encoding(1, b"01", false), "embstr");
-        assert_eq!(inline_string_encoding(1, b"-0", false), "embstr");
-        assert_eq!(inline_string_encoding(1, b"", false), "embstr");
-        assert_eq!(inline_string_encoding(1, &[b'a'; 40], false), "embstr");
-        assert_eq!(inline_string_encoding(1, &[b'a'; 41], false), "raw");
-        assert_eq!(inline_string_encoding(20, &[b'a'; 21], false), "embstr");
-        assert_eq!(inline_string_encoding(20, &[b'a'; 22], false), "raw");
-        assert_eq!(inline_string_encoding(1, &[b'a'; 32], true), "embstr");
-        assert_eq!(inline_string_encoding(1, &[b'a'; 33], true), "raw");
-        assert_eq!(inline_string_encoding(42, b"a", false), "raw");
-    }
 
     #[test]
     fn encoding_through_commands() {

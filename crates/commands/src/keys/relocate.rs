@@ -7,7 +7,8 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
 use crate::util::eq_ic;
 use moon_resp::Argv;
-use moon_store::{Entry, Object, ValueRef};
+use moon_store::entry::fits_embstr;
+use moon_store::{Entry, Object, StrEncoding, ValueRef};
 
 const SAME_OBJECT: CmdError = CmdError::fixed("ERR source and destination objects are the same");
 
@@ -56,10 +57,26 @@ fn rekey(mut e: Entry, key: &[u8]) -> Entry {
     let (expire, lru) = (e.expire(), e.lru());
     let mut n = match e.obj_mut() {
         Some(o) => Entry::new_obj(key, std::mem::replace(o, Object::Str(Vec::new())), expire),
-        None => Entry::new_str(key, inline_bytes(&e), expire),
+        None => {
+            let mut n = Entry::new_str(key, inline_bytes(&e), expire);
+            n.set_str_encoding(e.str_encoding());
+            n
+        }
     };
     n.set_lru(lru);
+    demote_embstr(&mut n);
     n
+}
+
+/// Redis 8 embeds a key and its "embstr" value in one object; under the
+/// new name of a RENAME or COPY the value stays embedded only if it still
+/// fits, else it becomes "raw" (and raw never turns back).
+fn demote_embstr(e: &mut Entry) {
+    if let ValueRef::Inline(v) = e.value() {
+        if e.str_encoding() == StrEncoding::Embstr && !fits_embstr(e.key().len(), v.len(), e.expire().is_some()) {
+            e.set_str_encoding(StrEncoding::Raw);
+        }
+    }
 }
 
 fn inline_bytes(e: &Entry) -> &[u8] {
@@ -72,10 +89,15 @@ fn inline_bytes(e: &Entry) -> &[u8] {
 /// A new entry for `key` holding a copy of `e`'s value and expire time.
 /// Its LRU starts fresh, as a newly created Redis object's does.
 fn clone_entry(e: &Entry, key: &[u8]) -> Entry {
-    match e.value() {
+    let mut n = match e.value() {
         ValueRef::Inline(b) => Entry::new_str(key, b, e.expire()),
         ValueRef::Obj(o) => Entry::new_obj(key, o.clone(), e.expire()),
+    };
+    if !e.is_boxed() {
+        n.set_str_encoding(e.str_encoding());
     }
+    demote_embstr(&mut n);
+    n
 }
 
 pub fn move_cmd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {

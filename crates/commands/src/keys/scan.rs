@@ -98,6 +98,8 @@ pub fn scan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             filter.pattern = (p != b"*").then_some(p);
         } else if eq_ic(opt, "type") && has_value {
             filter.typ = Some(argv.get(i + 1));
+        } else if eq_ic(opt, "novalues") {
+            return Err(CmdError::err("NOVALUES option can only be used in HSCAN"));
         } else {
             return Err(SYNTAX);
         }

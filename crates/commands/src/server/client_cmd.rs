@@ -110,7 +110,7 @@ impl<'a> Current<'a> {
 /// Memory Redis reports for an idle client with an empty 1 KB reply buffer.
 const IDLE_CLIENT_MEM: u64 = 1920;
 
-/// One CLIENT LIST / CLIENT INFO line, fields as in Redis 7.4. Fields for
+/// One CLIENT LIST / CLIENT INFO line, fields as in Redis 8.2. Fields for
 /// features Moon lacks (pub/sub, MULTI, tracking) show the values of an
 /// idle normal client.
 fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
@@ -153,7 +153,7 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 watch=0 \
          qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={} \
-         user={} redir=-1 resp={} lib-name={} lib-ver={}",
+         user={} redir=-1 resp={} lib-name={} lib-ver={} io-thread={} tot-net-in={} tot-net-out={} tot-cmds={}",
         h.id,
         h.addr,
         h.laddr,
@@ -173,6 +173,10 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
         meta.resp,
         String::from_utf8_lossy(&meta.lib_name),
         String::from_utf8_lossy(&meta.lib_ver),
+        h.io_thread.load(Relaxed),
+        h.net_in.load(Relaxed),
+        h.net_out.load(Relaxed),
+        h.tot_cmds.load(Relaxed),
     );
 }
 
@@ -568,7 +572,7 @@ mod tests {
         assert_eq!(
             fields.join(" "),
             "id addr laddr fd name age idle flags db sub psub ssub multi watch qbuf qbuf-free argv-mem multi-mem rbs rbp \
-             obl oll omem tot-mem events cmd user redir resp lib-name lib-ver"
+             obl oll omem tot-mem events cmd user redir resp lib-name lib-ver io-thread tot-net-in tot-net-out tot-cmds"
         );
         assert_eq!(line_field(body, "cmd"), "client|info");
         assert_eq!(line_field(body, "argv-mem"), "10");

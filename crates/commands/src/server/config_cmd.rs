@@ -1,7 +1,7 @@
 //! CONFIG: GET SET RESETSTAT REWRITE HELP over the parameter registry in
 //! crate::config.
 
-use crate::config::{find_param, rewrite, Param, IMMUTABLE, PARAMS};
+use crate::config::{find_param, rewrite, Param, IMMUTABLE, PARAMS, PROTECTED};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use crate::spec::{cmd, flag::*, CommandDef, Handler, Locking};
@@ -58,6 +58,16 @@ fn get(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     Ok(())
 }
 
+/// Protected parameters (where files go) change at runtime only when
+/// enable-protected-configs allows it for this connection.
+fn protected_allowed(ctx: &Ctx) -> bool {
+    match ctx.srv.config.get_str("enable-protected-configs").as_str() {
+        "yes" => true,
+        "local" => ctx.conn.is_local,
+        _ => false,
+    }
+}
+
 fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if !argv.len().is_multiple_of(2) {
         return Err(SYNTAX);
@@ -73,6 +83,9 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         };
         if p.flags & IMMUTABLE != 0 {
             return Err(failed(&name, "can't set immutable config"));
+        }
+        if p.flags & PROTECTED != 0 && !protected_allowed(ctx) {
+            return Err(failed(&name, "can't set protected config"));
         }
         if pairs.iter().any(|(q, _)| std::ptr::eq(*q, p)) {
             return Err(failed(&name, "duplicate parameter"));

@@ -7,7 +7,8 @@ use crate::ctx::{str_of, Ctx};
 use crate::error::{CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW};
 use crate::util::parse_i64;
 use moon_resp::Argv;
-use moon_store::Entry;
+use moon_store::entry::fits_embstr;
+use moon_store::{Entry, StrEncoding};
 
 fn incr_by(ctx: &mut Ctx, key: &[u8], incr: i64) -> CmdResult {
     let value = match ctx.ks.write(key) {
@@ -61,13 +62,27 @@ pub fn incrbyfloat(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         .checked_add(incr)
         .ok_or_else(|| CmdError::err("increment would produce NaN or Infinity"))?;
     let text = sum.format_human();
+    // Redis builds the result with createStringObject, never as an
+    // integer object: "3" from 1.5+1.5 is embstr, not int.
+    let float_encoding = |e: &Entry| {
+        if fits_embstr(e.key().len(), text.len(), e.expire().is_some()) {
+            StrEncoding::Embstr
+        } else {
+            StrEncoding::Raw
+        }
+    };
     match ctx.ks.write(key) {
         Some(e) => {
             e.set_str(&text);
+            let enc = float_encoding(e);
+            e.set_str_encoding(enc);
             ctx.ks.dirty += 1;
         }
         None => {
-            ctx.ks.insert(Entry::new_str(key, &text, None));
+            let mut e = Entry::new_str(key, &text, None);
+            let enc = float_encoding(&e);
+            e.set_str_encoding(enc);
+            ctx.ks.insert(e);
         }
     }
     ctx.out.bulk(&text);
