@@ -148,15 +148,19 @@ def main():
           f"{args.rounds} rounds, medians")
     if not args.skip_throughput:
         results = {}
-        for name, argv in servers_argv:
-            s = Server(name, argv, args.server_core)
-            try:
-                for r in range(args.rounds):
-                    for test in args.tests.split(","):
-                        for p in map(int, args.pipelines.split(",")):
-                            n = args.requests * (10 if p > 1 else 1)
-                            results.setdefault((test, p, name), []).append(run_benchmark(s, test, p, args.clients, n, args.client_core))
-            finally:
+        # Both servers run at once on the same core (the idle one costs
+        # nothing) and runs alternate, so drift in machine load hits both.
+        servers = [Server(name, argv, args.server_core) for name, argv in servers_argv]
+        try:
+            for r in range(args.rounds):
+                for test in args.tests.split(","):
+                    for p in map(int, args.pipelines.split(",")):
+                        n = args.requests * (10 if p > 1 else 1)
+                        order = servers if r % 2 == 0 else servers[::-1]
+                        for s in order:
+                            results.setdefault((test, p, s.name), []).append(run_benchmark(s, test, p, args.clients, n, args.client_core))
+        finally:
+            for s in servers:
                 s.stop()
         print(f"\n{'test':<6} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
         for test in args.tests.split(","):

@@ -7,7 +7,7 @@ use crate::state::Server;
 use crate::table::TableEntry;
 use moon_resp::Out;
 use moon_store::{Db, Entry, Object, Stripe, ValueRef};
-use parking_lot::MutexGuard;
+use moon_store::spin::SpinGuard as MutexGuard;
 
 pub struct Ctx<'a> {
     pub srv: &'a Server,
@@ -37,6 +37,10 @@ pub struct KeyAccess<'a> {
     /// common single-key command allocates nothing.
     first: Option<(usize, MutexGuard<'a, Stripe>)>,
     more: Vec<(usize, MutexGuard<'a, Stripe>)>,
+    /// (key address, key length, stripe) of the last key resolved: a
+    /// command names the same argv slice several times (lock, then read or
+    /// write), and the CRC16 of its slot need not be recomputed.
+    last_key: (usize, usize, usize),
     pub hits: u64,
     pub misses: u64,
     /// Changes made (feeds `dirty`, the save-point counter).
@@ -45,12 +49,24 @@ pub struct KeyAccess<'a> {
 
 impl<'a> KeyAccess<'a> {
     pub fn new(db: &'a Db, db_index: usize, now: i64, touch: bool) -> Self {
-        KeyAccess { db, db_index, now, touch, first: None, more: Vec::new(), hits: 0, misses: 0, dirty: 0 }
+        KeyAccess { db, db_index, now, touch, first: None, more: Vec::new(), last_key: (0, usize::MAX, 0), hits: 0, misses: 0, dirty: 0 }
+    }
+
+    /// The stripe index of `key`, remembered for the same argv slice.
+    #[inline]
+    fn stripe_index(&mut self, key: &[u8]) -> usize {
+        let id = (key.as_ptr() as usize, key.len());
+        if (self.last_key.0, self.last_key.1) == id {
+            return self.last_key.2;
+        }
+        let i = self.db.stripe_of(key);
+        self.last_key = (id.0, id.1, i);
+        i
     }
 
     /// Lock the stripe of one key (the common case: no allocation).
     pub fn lock_one(&mut self, key: &[u8]) {
-        let i = self.db.stripe_of(key);
+        let i = self.stripe_index(key);
         self.guard_pos(i);
     }
 
@@ -106,7 +122,8 @@ impl<'a> KeyAccess<'a> {
     /// The stripe holding `key`.
     #[inline]
     pub fn stripe(&mut self, key: &[u8]) -> &mut Stripe {
-        let p = self.guard_pos(self.db.stripe_of(key));
+        let si = self.stripe_index(key);
+        let p = self.guard_pos(si);
         self.at(p)
     }
 
@@ -137,7 +154,8 @@ impl<'a> KeyAccess<'a> {
     #[inline]
     pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (now, touch) = (self.now, self.touch);
-        let p = self.guard_pos(self.db.stripe_of(key));
+        let si = self.stripe_index(key);
+        let p = self.guard_pos(si);
         let s = if p == 0 { &mut self.first.as_mut().expect("guard 0 is held").1 } else { &mut self.more[p - 1].1 };
         let found = if touch { s.get_touch(key, now) } else { s.get(key, now) };
         if found.is_some() {

@@ -13,8 +13,8 @@ use crate::util::repr;
 use moon_resp::{Argv, Out};
 use moon_store::clock;
 use std::sync::atomic::Ordering::Relaxed;
+use moon_store::ticks;
 use parking_lot::RwLockReadGuard;
-use std::time::Instant;
 
 /// What the connection must do with the command it submitted.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,10 +32,11 @@ pub type WorldHold<'a> = Option<RwLockReadGuard<'a, ()>>;
 
 /// Run one command, reading the clocks itself.
 pub fn call(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv) -> Outcome {
-    call_timed(srv, conn, out, argv, clock::now_ms(), Instant::now(), &mut None).0
+    call_timed(srv, conn, out, argv, clock::now_ms(), ticks::now(), &mut None).0
 }
 
-/// Run one command at unix time `now` (ms), timing it from `start`.
+/// Run one command at unix time `now` (ms), timing it from `start`
+/// ([`ticks`] count).
 /// Returns when it ended, so a connection running a pipeline can use one
 /// command's end as the next one's start: one clock read per command.
 ///
@@ -49,14 +50,14 @@ pub fn call_timed<'s>(
     out: &mut Out,
     argv: &Argv,
     now: i64,
-    start: Instant,
+    start: u64,
     world: &mut WorldHold<'s>,
-) -> (Outcome, Instant) {
+) -> (Outcome, u64) {
     let outcome = dispatch(srv, conn, out, argv, now, start, world);
-    (outcome, Instant::now())
+    (outcome, ticks::now())
 }
 
-fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Argv, now: i64, start: Instant, world: &mut WorldHold<'s>) -> Outcome {
+fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Argv, now: i64, start: u64, world: &mut WorldHold<'s>) -> Outcome {
     let Some(id) = resolve(srv, out, argv) else { return Outcome::Done };
     let entry = srv.table.get(id);
     let def = entry.def;
@@ -79,7 +80,7 @@ fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Arg
 
     let mark = out.buf.len();
     let result = run_locked(srv, conn, out, entry, argv, now, world);
-    let dur_us = start.elapsed().as_micros() as u64;
+    let dur_us = ticks::to_us(ticks::now().saturating_sub(start));
 
     if let Err(e) = &result {
         out.error(e.as_str());

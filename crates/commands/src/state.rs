@@ -112,6 +112,7 @@ pub struct Pause {
 impl Server {
     pub fn new(config: Config, threads: usize) -> Server {
         crate::stats::ensure_shards(threads);
+        moon_store::ticks::init();
         let databases = config.get_i64("databases") as usize;
         let stripes = config.get_i64("keyspace-stripes") as usize;
         let run_id = random_hex_id();

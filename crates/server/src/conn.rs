@@ -10,7 +10,8 @@ use moon_commands::{call_timed, Outcome, Server, WorldHold};
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use moon_store::ticks;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
@@ -142,7 +143,7 @@ fn run_batch(srv: &Server, conn: &mut ConnState, out: &mut Out, rbuf: &[u8], sta
     // Commands of one batch share a wall-clock base (as Redis caches the
     // time per event loop iteration); each command's end times the next.
     let base_ms = moon_store::clock::now_ms();
-    let base_t = Instant::now();
+    let base_t = ticks::now();
     let mut t = base_t;
     let mut world: WorldHold = None;
     let mut held = 0u32;
@@ -162,7 +163,7 @@ fn run_batch(srv: &Server, conn: &mut ConnState, out: &mut Out, rbuf: &[u8], sta
             Ok(Parsed::Skip { consumed }) => *start += consumed,
             Ok(Parsed::Command { consumed }) => {
                 let argv = ab.argv(&rbuf[*start..]);
-                let now = base_ms + (t - base_t).as_millis() as i64;
+                let now = base_ms + (ticks::to_us(t - base_t) / 1000) as i64;
                 let (outcome, end) = call_timed(srv, conn, out, &argv, now, t, &mut world);
                 t = end;
                 if let Outcome::Paused { until } = outcome {

@@ -5,7 +5,7 @@
 
 use crate::slot::{hash_slot, SLOTS};
 use crate::stripe::Stripe;
-use parking_lot::{Mutex, MutexGuard};
+use crate::spin::{SpinGuard as MutexGuard, SpinMutex as Mutex};
 use std::sync::OnceLock;
 
 pub struct Db {

@@ -6,7 +6,9 @@ pub mod entry;
 mod group;
 pub mod object;
 pub mod slot;
+pub mod spin;
 pub mod stripe;
+pub mod ticks;
 pub mod table;
 
 pub use db::{Db, Keyspace};

@@ -3,8 +3,12 @@
 
 pub const SLOTS: usize = 16384;
 
-const fn crc16_table() -> [u16; 256] {
-    let mut t = [0u16; 256];
+/// CRC16-XMODEM tables for slicing-by-8: `T[k][b]` is the CRC of byte `b`
+/// followed by `k` zero bytes, so eight input bytes fold in with eight
+/// independent lookups instead of a serial byte-at-a-time chain (the
+/// stripe of every key is computed from this on every command).
+const fn crc16_tables() -> [[u16; 256]; 8] {
+    let mut t = [[0u16; 256]; 8];
     let mut i = 0;
     while i < 256 {
         let mut crc = (i as u16) << 8;
@@ -13,16 +17,41 @@ const fn crc16_table() -> [u16; 256] {
             crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
             b += 1;
         }
-        t[i] = crc;
+        t[0][i] = crc;
         i += 1;
+    }
+    let mut k = 1;
+    while k < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = t[k - 1][i];
+            t[k][i] = (prev << 8) ^ t[0][(prev >> 8) as usize];
+            i += 1;
+        }
+        k += 1;
     }
     t
 }
 
-static CRC16: [u16; 256] = crc16_table();
+static CRC16: [[u16; 256]; 8] = crc16_tables();
 
 pub fn crc16(data: &[u8]) -> u16 {
-    data.iter().fold(0u16, |crc, &b| (crc << 8) ^ CRC16[((crc >> 8) as u8 ^ b) as usize])
+    let t = &CRC16;
+    let mut crc = 0u16;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let b0 = c[0] ^ (crc >> 8) as u8;
+        let b1 = c[1] ^ crc as u8;
+        crc = t[7][b0 as usize]
+            ^ t[6][b1 as usize]
+            ^ t[5][c[2] as usize]
+            ^ t[4][c[3] as usize]
+            ^ t[3][c[4] as usize]
+            ^ t[2][c[5] as usize]
+            ^ t[1][c[6] as usize]
+            ^ t[0][c[7] as usize];
+    }
+    chunks.remainder().iter().fold(crc, |crc, &b| (crc << 8) ^ t[0][((crc >> 8) as u8 ^ b) as usize])
 }
 
 /// The cluster slot of `key`.
@@ -38,6 +67,15 @@ pub fn hash_slot(key: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sliced_crc_equals_bytewise() {
+        let bytewise = |d: &[u8]| d.iter().fold(0u16, |crc, &b| (crc << 8) ^ CRC16[0][((crc >> 8) as u8 ^ b) as usize]);
+        let data: Vec<u8> = (0..300u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        for n in 0..data.len() {
+            assert_eq!(crc16(&data[..n]), bytewise(&data[..n]), "len {n}");
+        }
+    }
 
     #[test]
     fn known_slots() {
