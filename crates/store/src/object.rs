@@ -1,17 +1,39 @@
-//! Values that do not live inline in an entry. The collection types plug in
-//! here as variants; every variant reports its type name and memory usage.
+//! Values that do not live inline in an entry. Each collection type lives
+//! in its own module and reports its type name, encoding name (as OBJECT
+//! ENCODING prints it), memory usage and free effort.
+
+use crate::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 #[derive(Clone)]
 pub enum Object {
     /// A string in Redis' "raw" encoding: one that was modified in place
     /// (APPEND, SETRANGE), kept with spare capacity so appends amortize.
     Str(Vec<u8>),
+    List(List),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 impl Object {
     pub fn type_name(&self) -> &'static str {
         match self {
             Object::Str(_) => "string",
+            Object::List(_) => "list",
+            Object::Hash(_) => "hash",
+            Object::Set(_) => "set",
+            Object::ZSet(_) => "zset",
+        }
+    }
+
+    /// OBJECT ENCODING's answer.
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Object::Str(_) => "raw",
+            Object::List(v) => v.encoding_name(),
+            Object::Hash(v) => v.encoding_name(),
+            Object::Set(v) => v.encoding_name(),
+            Object::ZSet(v) => v.encoding_name(),
         }
     }
 
@@ -19,6 +41,22 @@ impl Object {
         std::mem::size_of::<Object>()
             + match self {
                 Object::Str(v) => v.capacity(),
+                Object::List(v) => v.mem_usage(),
+                Object::Hash(v) => v.mem_usage(),
+                Object::Set(v) => v.mem_usage(),
+                Object::ZSet(v) => v.mem_usage(),
             }
+    }
+
+    /// About how many allocations freeing it takes (Redis'
+    /// lazyfreeGetFreeEffort): decides whether UNLINK frees in the background.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Object::Str(_) => 1,
+            Object::List(v) => v.free_effort(),
+            Object::Hash(v) => v.free_effort(),
+            Object::Set(v) => v.free_effort(),
+            Object::ZSet(v) => v.free_effort(),
+        }
     }
 }

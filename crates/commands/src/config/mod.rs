@@ -73,6 +73,15 @@ pub struct Hot {
     /// normal-class output limits: hard, soft, soft seconds.
     pub obuf_normal: [AtomicI64; 3],
     pub obuf_pubsub: [AtomicI64; 3],
+    /// Collection encoding thresholds (read on every write to a collection).
+    pub list_max_listpack_size: AtomicI64,
+    pub hash_max_listpack_entries: AtomicI64,
+    pub hash_max_listpack_value: AtomicI64,
+    pub set_max_intset_entries: AtomicI64,
+    pub set_max_listpack_entries: AtomicI64,
+    pub set_max_listpack_value: AtomicI64,
+    pub zset_max_listpack_entries: AtomicI64,
+    pub zset_max_listpack_value: AtomicI64,
 }
 
 pub struct Config {
@@ -147,6 +156,14 @@ impl Config {
             "slowlog-max-len" => st(&h.slowlog_max_len, int()),
             "latency-monitor-threshold" => st(&h.latency_threshold, int()),
             "hz" => st(&h.hz, int()),
+            "list-max-listpack-size" => st(&h.list_max_listpack_size, int()),
+            "hash-max-listpack-entries" => st(&h.hash_max_listpack_entries, int()),
+            "hash-max-listpack-value" => st(&h.hash_max_listpack_value, int()),
+            "set-max-intset-entries" => st(&h.set_max_intset_entries, int()),
+            "set-max-listpack-entries" => st(&h.set_max_listpack_entries, int()),
+            "set-max-listpack-value" => st(&h.set_max_listpack_value, int()),
+            "zset-max-listpack-entries" => st(&h.zset_max_listpack_entries, int()),
+            "zset-max-listpack-value" => st(&h.zset_max_listpack_value, int()),
             "active-expire-effort" => st(&h.active_expire_effort, int()),
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),

@@ -28,6 +28,16 @@ pub static PARAMS: &[Param] = &[
     Param::new("active-expire-effort", Kind::Int { min: 1, max: 10 }, "1", 0, "active expiry effort (1-10)"),
     Param::new("lazyfree-lazy-user-del", Kind::Bool, "no", 0, "DEL behaves like UNLINK"),
     Param::new("lazyfree-lazy-user-flush", Kind::Bool, "no", 0, "FLUSHALL/FLUSHDB default to ASYNC"),
+    // Collection encodings (compact "listpack"/"intset" forms below these sizes)
+    Param::new("list-max-listpack-size", Kind::Int { min: i32::MIN as i64, max: i32::MAX as i64 }, "-2", 0, "list node size: entries if > 0, else -1..-5 = 4/8/16/32/64 KB"),
+    Param::new("list-compress-depth", Kind::Int { min: 0, max: i32::MAX as i64 }, "0", 0, "accepted for compatibility; list nodes are not compressed"),
+    Param::new("hash-max-listpack-entries", Kind::Int { min: 0, max: i64::MAX }, "128", 0, "hashes up to this many fields stay compact"),
+    Param::new("hash-max-listpack-value", Kind::Int { min: 0, max: i64::MAX }, "64", 0, "hashes with fields/values up to this length stay compact"),
+    Param::new("set-max-intset-entries", Kind::Int { min: 0, max: i64::MAX }, "512", 0, "integer sets up to this size stay an intset"),
+    Param::new("set-max-listpack-entries", Kind::Int { min: 0, max: i64::MAX }, "128", 0, "sets up to this many members stay compact"),
+    Param::new("set-max-listpack-value", Kind::Int { min: 0, max: i64::MAX }, "64", 0, "sets with members up to this length stay compact"),
+    Param::new("zset-max-listpack-entries", Kind::Int { min: 0, max: i64::MAX }, "128", 0, "sorted sets up to this many members stay compact"),
+    Param::new("zset-max-listpack-value", Kind::Int { min: 0, max: i64::MAX }, "64", 0, "sorted sets with members up to this length stay compact"),
     // Protocol and buffers
     Param::new("proto-max-bulk-len", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "536870912", 0, "largest bulk string a client may send"),
     Param::new("client-query-buffer-limit", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "1073741824", 0, "largest query buffer per client"),

@@ -3,7 +3,7 @@
 //! that removed a million-element value or a whole database replies at
 //! once; small values are cheaper to free in place than to hand over.
 
-use moon_store::{Entry, Object, ValueRef};
+use moon_store::{Entry, ValueRef};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::OnceLock;
@@ -54,7 +54,7 @@ pub fn drop_later<T: Send + 'static>(v: T) {
 pub fn free_effort(e: &Entry) -> usize {
     match e.value() {
         ValueRef::Inline(_) => 1,
-        ValueRef::Obj(Object::Str(_)) => 1,
+        ValueRef::Obj(o) => o.free_effort(),
     }
 }
 
@@ -89,6 +89,6 @@ mod tests {
     #[test]
     fn strings_are_cheap() {
         assert_eq!(free_effort(&Entry::new_str(b"k", b"v", None)), 1);
-        assert_eq!(free_effort(&Entry::new_obj(b"k", Object::Str(vec![0; 1000]), None)), 1);
+        assert_eq!(free_effort(&Entry::new_obj(b"k", moon_store::Object::Str(vec![0; 1000]), None)), 1);
     }
 }

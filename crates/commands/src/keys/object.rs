@@ -5,7 +5,7 @@ use super::peek_counted;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use moon_resp::Argv;
-use moon_store::{clock, Entry, Object, StrEncoding, ValueRef};
+use moon_store::{clock, Entry, StrEncoding, ValueRef};
 
 /// The encoding Redis would use for this value (OBJECT ENCODING, DEBUG
 /// OBJECT). Each collection type adds its arm here.
@@ -16,8 +16,7 @@ pub fn encoding_name(e: &Entry) -> &'static str {
             StrEncoding::Embstr => "embstr",
             StrEncoding::Raw => "raw",
         },
-        // A string modified in place (APPEND, SETRANGE) is "raw" in Redis.
-        ValueRef::Obj(Object::Str(_)) => "raw",
+        ValueRef::Obj(o) => o.encoding_name(),
     }
 }
 
@@ -25,7 +24,7 @@ pub fn encoding_name(e: &Entry) -> &'static str {
 /// OBJECT REFCOUNT is 1 for every string), so each value has one owner.
 fn refcount_of(e: &Entry) -> i64 {
     match e.value() {
-        ValueRef::Inline(_) | ValueRef::Obj(Object::Str(_)) => 1,
+        ValueRef::Inline(_) | ValueRef::Obj(_) => 1,
     }
 }
 
@@ -136,7 +135,7 @@ mod tests {
         let mut c = TestClient::new();
         let long = "x".repeat(41);
         setup(&mut c, &[("n", "12"), ("s", "hello"), ("l", &long)]);
-        c.srv.ks.dbs[0].lock(c.srv.ks.dbs[0].stripe_of(b"r")).insert(Entry::new_obj(b"r", Object::Str(b"1".to_vec()), None));
+        c.srv.ks.dbs[0].lock(c.srv.ks.dbs[0].stripe_of(b"r")).insert(Entry::new_obj(b"r", moon_store::Object::Str(b"1".to_vec()), None));
         assert_eq!(c.run(&["OBJECT", "ENCODING", "n"]), "$3\r\nint\r\n");
         assert_eq!(c.run(&["OBJECT", "ENCODING", "s"]), "$6\r\nembstr\r\n");
         assert_eq!(c.run(&["OBJECT", "ENCODING", "l"]), "$3\r\nraw\r\n");

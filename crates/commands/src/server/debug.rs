@@ -125,6 +125,9 @@ fn object(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             let addr = o as *const Object as usize;
             match o {
                 Object::Str(v) => (addr, rdb_string_len(v)),
+                // The RDB writer (persistence) will give collections their
+                // serialized length.
+                _ => (addr, 0),
             }
         }
     };

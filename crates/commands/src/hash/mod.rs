@@ -1,0 +1,5 @@
+//! The hash command family.
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

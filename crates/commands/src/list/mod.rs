@@ -1,0 +1,5 @@
+//! The list command family.
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! The zset command family.
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];
