@@ -117,11 +117,28 @@ def _gen(r):
     return r.choice(table)(), None
 
 
+def _type_generators():
+    """Per-type generators: every diffkit/random_<type>.py module with a
+    `gen(r, keys) -> (argv, directives-or-None)` function. They share the
+    key space with the string commands, so WRONGTYPE paths get exercised."""
+    import importlib
+    import pkgutil
+    import diffkit
+    gens = []
+    for m in sorted(pkgutil.iter_modules(diffkit.__path__), key=lambda m: m.name):
+        if m.name.startswith("random_"):
+            gens.append(importlib.import_module("diffkit." + m.name).gen)
+    return gens
+
+
 def sequence(seed, count):
     """`count` (argv, compare-directives) pairs, reproducible from `seed`."""
     r = random.Random(seed)
+    gens = _type_generators()
     out = []
     for _ in range(count):
-        argv, mode = _gen(r)
+        # Strings and keys take a share equal to each collection type's.
+        g = r.randrange(len(gens) + 1)
+        argv, mode = _gen(r) if g == len(gens) else gens[g](r, KEYS)
         out.append((argv, dict(mode or {})))
     return out
