@@ -27,11 +27,14 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match cli::parse(&args) {
         cli::Parsed::Exit { code, message } => {
-            if code == 0 {
-                println!("{message}");
+            // write! rather than println!: `moon --help | head` closes the
+            // pipe early, which must not panic.
+            use std::io::Write;
+            let _ = if code == 0 {
+                writeln!(std::io::stdout(), "{message}")
             } else {
-                eprintln!("{message}");
-            }
+                writeln!(std::io::stderr(), "{message}")
+            };
             std::process::exit(code);
         }
         cli::Parsed::Run { config } => run(config),

@@ -474,7 +474,6 @@ fn setinfo(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 }
 
 const HELP: &[&str] = &[
-    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "ID",
     "    Reply with the id of this connection.",
     "GETNAME",
@@ -521,15 +520,10 @@ const HELP: &[&str] = &[
     "    Exempt this connection from client eviction.",
     "NO-TOUCH (ON|OFF)",
     "    When on, commands of this connection leave key access times alone.",
-    "HELP",
-    "    Print this help.",
 ];
 
 fn help(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
-    ctx.out.array(HELP.len());
-    for l in HELP {
-        ctx.out.simple(l);
-    }
+    crate::server::help::reply_help(ctx.out, "CLIENT", HELP);
     Ok(())
 }
 
@@ -718,7 +712,7 @@ mod tests {
     fn help_lists_every_subcommand() {
         let mut c = TestClient::new();
         let r = c.run(&["CLIENT", "HELP"]);
-        assert!(r.starts_with(&format!("*{}\r\n+CLIENT <subcommand>", super::HELP.len())));
+        assert!(r.starts_with(&format!("*{}\r\n+CLIENT <subcommand>", super::HELP.len() + 3)));
         for s in super::SUBS {
             let up = s.name.to_uppercase();
             assert!(r.contains(&format!("\r\n+{up}")), "{up} missing from CLIENT HELP");

@@ -404,7 +404,6 @@ fn getkeysandflags(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 }
 
 const HELP: &[&str] = &[
-    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "(no subcommand)",
     "    Describe every command, as COMMAND INFO does.",
     "COUNT",
@@ -421,15 +420,10 @@ const HELP: &[&str] = &[
     "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
     "    Reply with command names, optionally only those of a module, an ACL",
     "    category, or matching a glob pattern.",
-    "HELP",
-    "    Print this help.",
 ];
 
 fn help(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
-    ctx.out.array(HELP.len());
-    for l in HELP {
-        ctx.out.simple(l);
-    }
+    crate::server::help::reply_help(ctx.out, "COMMAND", HELP);
     Ok(())
 }
 
@@ -544,7 +538,7 @@ mod tests {
         assert_eq!(c.run(&["COMMAND", "LIST", "x"]), "-ERR syntax error\r\n");
         assert_eq!(c.run(&["COMMAND", "LIST", "FILTERBY", "aclcat", "string", "x"]), "-ERR syntax error\r\n");
         assert_eq!(c.run(&["COMMAND", "COUNT", "x"]), "-ERR wrong number of arguments for 'command|count' command\r\n");
-        assert!(c.run(&["COMMAND", "HELP"]).starts_with(&format!("*{}\r\n+COMMAND <subcommand>", HELP.len())));
+        assert!(c.run(&["COMMAND", "HELP"]).starts_with(&format!("*{}\r\n+COMMAND <subcommand>", HELP.len() + 3)));
     }
 
     #[test]

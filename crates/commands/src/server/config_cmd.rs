@@ -196,7 +196,6 @@ fn rewrite_cmd(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
 }
 
 const HELP: &[&str] = &[
-    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GET <pattern> [<pattern> ...]",
     "    Reply with every parameter matching a glob-style <pattern>, and its value.",
     "SET <directive> <value> [<directive> <value> ...]",
@@ -205,15 +204,10 @@ const HELP: &[&str] = &[
     "    Zero the counters INFO reports (stats, commandstats, errorstats).",
     "REWRITE",
     "    Save the running configuration into the config file.",
-    "HELP",
-    "    Print this help.",
 ];
 
 fn help(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
-    ctx.out.array(HELP.len());
-    for l in HELP {
-        ctx.out.simple(l);
-    }
+    crate::server::help::reply_help(ctx.out, "CONFIG", HELP);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! Shared pieces of the container commands (DEBUG, SLOWLOG, LATENCY,
-//! MEMORY): the HELP reply layout and the subcommand syntax error.
+//! Shared pieces of the container commands (CLIENT, CONFIG, COMMAND,
+//! DEBUG, SLOWLOG, LATENCY, MEMORY): the HELP reply layout and the subcommand syntax error.
 
 use crate::error::CmdError;
 use moon_resp::{Argv, Out};
