@@ -70,12 +70,14 @@ fn run(config: Config) {
             warning!("Failed to write PID file: {e}");
         }
     }
+    // Before the listeners: a SIGTERM that arrives once clients can
+    // connect must already take the clean shutdown path.
+    install_signals();
     if let Err(e) = net::start(srv.clone()) {
         warning!("{e}");
         std::process::exit(1);
     }
     notice!("Server initialized with {} I/O thread(s), port {}", threads, srv.config.get_i64("port"));
-    install_signals();
     cron(&srv);
     notice!("Moon is now ready to exit, bye bye...");
     if !pidfile.is_empty() {

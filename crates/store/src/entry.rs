@@ -69,13 +69,25 @@ pub fn creation_encoding(key_len: usize, val: &[u8], has_expire: bool) -> StrEnc
     }
 }
 
-/// Redis' string2l: optional '-', digits, no leading zeros, no "-0", in range.
+/// Redis' string2l: optional '-', digits, no leading zeros, no "-0", in
+/// range. Runs on every string write, so no UTF-8 or str::parse detour.
 fn is_canonical_i64(s: &[u8]) -> bool {
-    let d = s.strip_prefix(b"-").unwrap_or(s);
-    if d.is_empty() || !d.iter().all(u8::is_ascii_digit) || (d[0] == b'0' && (d.len() > 1 || s.len() != d.len())) {
+    let (neg, d) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if d.is_empty() || d.len() > 19 || (d[0] == b'0' && (d.len() > 1 || neg)) {
         return false;
     }
-    std::str::from_utf8(s).ok().and_then(|t| t.parse::<i64>().ok()).is_some()
+    let mut v: u64 = 0;
+    for &c in d {
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        v = v * 10 + (c - b'0') as u64;
+    }
+    // 19 digits fit a u64; the sign decides the i64 bound.
+    v <= i64::MAX as u64 + neg as u64
 }
 
 /// A borrowed view of a value.
@@ -416,6 +428,10 @@ mod tests {
         use StrEncoding::*;
         assert_eq!(creation_encoding(1, b"123", false), Int);
         assert_eq!(creation_encoding(100, b"-9223372036854775808", true), Int);
+        assert_eq!(creation_encoding(1, b"9223372036854775807", false), Int);
+        assert_eq!(creation_encoding(1, b"9223372036854775808", false), Embstr);
+        assert_eq!(creation_encoding(1, b"-9223372036854775809", false), Embstr);
+        assert_eq!(creation_encoding(1, b"0", false), Int);
         assert_eq!(creation_encoding(1, b"12345678901234567890", false), Embstr);
         assert_eq!(creation_encoding(1, b"01", false), Embstr);
         assert_eq!(creation_encoding(1, b"-0", false), Embstr);

@@ -210,9 +210,7 @@ fn check_pairs(ctx: &Ctx, argv: &Argv) -> CmdResult {
 
 fn set_pairs(ctx: &mut Ctx, argv: &Argv) {
     for i in (1..argv.len()).step_by(2) {
-        let key = argv.get(i);
-        ctx.ks.write(key);
-        ctx.ks.insert(Entry::new_str(key, argv.get(i + 1), None));
+        ctx.ks.set_str(argv.get(i), argv.get(i + 1), None);
     }
 }
 
