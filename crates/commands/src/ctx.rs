@@ -166,9 +166,23 @@ impl<'a> KeyAccess<'a> {
         found
     }
 
-    /// Look a key up for writing: lazy expiry, no hit/miss accounting.
+    /// Look a key up for writing: lazy expiry, no hit/miss accounting;
+    /// an access for the LRU/LFU field, as Redis' lookupKeyWrite.
     #[inline]
     pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (now, touch) = (self.now, self.touch);
+        let s = self.stripe(key);
+        if touch {
+            s.get_touch(key, now)
+        } else {
+            s.get(key, now)
+        }
+    }
+
+    /// `write` without counting an access: for a lookup whose key is then
+    /// replaced by `set_str`, which counts the access itself.
+    #[inline]
+    pub fn write_untouched(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         self.stripe(key).get(key, now)
     }
@@ -181,8 +195,19 @@ impl<'a> KeyAccess<'a> {
     /// key was replaced.
     pub fn set_str(&mut self, key: &[u8], val: &[u8], expire: Option<i64>) -> bool {
         self.dirty += 1;
-        let now = self.now;
-        self.stripe(key).set_str(key, val, expire, now)
+        let (now, touch) = (self.now, self.touch);
+        let s = self.stripe(key);
+        if touch {
+            return s.set_str(key, val, expire, now);
+        }
+        // CLIENT NO-TOUCH: overwriting a live key keeps its LRU/LFU field
+        // (Redis 8.2 reports the old idle time after such a SET).
+        let kept = if s.contains_live(key, now) { s.peek(key).map(Entry::lru) } else { None };
+        let replaced = s.set_str(key, val, expire, now);
+        if let (Some(lru), Some(e)) = (kept, s.get(key, now)) {
+            e.set_lru(lru);
+        }
+        replaced
     }
 
     pub fn insert(&mut self, mut e: Entry) -> Option<Entry> {

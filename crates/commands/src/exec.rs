@@ -74,6 +74,12 @@ fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Arg
     if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {
         return reject(srv, entry, out, CmdError::err("Replica can't interact with the keyspace"));
     }
+    // Evict before any of the command's stripes is locked.
+    if srv.config.hot.maxmemory.load(Relaxed) != 0 {
+        if let Err(e) = crate::evict::before_command(srv, conn.thread, def, now, world) {
+            return reject(srv, entry, out, e);
+        }
+    }
     if let Some(until) = srv.paused_for(def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE), now) {
         return Outcome::Paused { until };
     }

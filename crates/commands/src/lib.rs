@@ -5,6 +5,7 @@ pub mod config;
 pub mod connection;
 pub mod ctx;
 pub mod error;
+pub mod evict;
 pub mod exec;
 pub mod hash;
 pub mod keys;

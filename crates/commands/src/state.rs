@@ -42,6 +42,11 @@ pub struct Server {
     /// The replication id INFO reports as master_replid (DEBUG
     /// CHANGE-REPL-ID replaces it).
     pub replid: Mutex<String>,
+    /// A cheap reading of `used` alone, for the maxmemory check before
+    /// every command (None: `memory_probe` is called instead).
+    pub used_probe: Option<fn() -> u64>,
+    /// maxmemory eviction state and counters.
+    pub evict: crate::evict::Evictor,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -138,6 +143,8 @@ impl Server {
             memory_probe: rss_memory_probe,
             startup_memory,
             replid: Mutex::new(random_hex_id()),
+            used_probe: None,
+            evict: Default::default(),
             config,
         }
     }
@@ -148,6 +155,21 @@ impl Server {
         self.memory_probe = probe;
         self.startup_memory = probe().used;
         self.peak_memory.store(self.startup_memory, Ordering::Relaxed);
+    }
+
+    /// Install a cheap probe of used memory alone (the maxmemory check
+    /// reads it before every command while a limit is set).
+    pub fn set_used_probe(&mut self, probe: fn() -> u64) {
+        self.used_probe = Some(probe);
+    }
+
+    /// Bytes in use as the maxmemory limit counts them.
+    #[inline]
+    pub fn used_memory(&self) -> u64 {
+        match self.used_probe {
+            Some(f) => f(),
+            None => (self.memory_probe)().used,
+        }
     }
 
     /// Read the memory probe, keeping the peak up to date.

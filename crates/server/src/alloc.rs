@@ -62,3 +62,9 @@ pub fn probe() -> MemoryInfo {
     let rss = rss_memory_probe().rss;
     MemoryInfo { used: USED.load(Relaxed).max(0) as u64, rss, allocator: "mimalloc", ..Default::default() }
 }
+
+/// Counted bytes in use alone: one atomic load, cheap enough for the
+/// maxmemory check before every command.
+pub fn used() -> u64 {
+    USED.load(Relaxed).max(0) as u64
+}

@@ -63,6 +63,7 @@ fn run(config: Config) {
     notice!("{}, pid={}, just started", cli::version(), std::process::id());
     let mut srv = Server::new(config, threads);
     srv.set_memory_probe(alloc::probe);
+    srv.set_used_probe(alloc::used);
     let srv = Arc::new(srv);
     let pidfile = srv.config.get_str("pidfile");
     if !pidfile.is_empty() {
@@ -90,8 +91,9 @@ fn run(config: Config) {
     std::process::exit(0);
 }
 
-/// Background work at `hz`: stats samples, active expiry; returns when a
-/// shutdown was requested (SHUTDOWN, SIGTERM, SIGINT).
+/// Background work at `hz`: stats samples, active expiry, eviction left
+/// over by commands; returns when a shutdown was requested (SHUTDOWN,
+/// SIGTERM, SIGINT).
 fn cron(srv: &Server) {
     let mut expire = expire::ActiveExpire::new();
     let mut last_sample = Instant::now();
@@ -111,6 +113,7 @@ fn cron(srv: &Server) {
             last_sample = Instant::now();
         }
         expire.cycle(srv);
+        moon_commands::evict::background(srv, 1000 / hz / 2);
     }
 }
 

@@ -148,9 +148,7 @@ impl Stripe {
             e.set_expire(expire);
             let enc = crate::entry::creation_encoding(key.len(), val, expire.is_some());
             e.set_str_encoding(enc);
-            // A new value is a new object to Redis: fresh LRU/LFU.
-            e.set_lru(0);
-            touch(e, now);
+            renew(e, was_expired, now);
             match (had_expire, expire.is_some()) {
                 (false, true) => self.volatile += 1,
                 (true, false) => self.volatile -= 1,
@@ -262,15 +260,36 @@ impl Stripe {
     }
 }
 
-/// Record an access in the entry's LRU (or LFU) field.
+/// Record an access in the entry's LRU (or LFU) field. A field of 0 marks
+/// a new entry: under LFU it starts at LFU_INIT_VAL instead of counting an
+/// access, as Redis' createObject.
 #[inline]
 pub fn touch(e: &mut Entry, now: i64) {
     if clock::lfu_enabled() {
-        // LFU bookkeeping lives with the eviction policy; keep the field
-        // stable until that policy is configured.
+        touch_lfu(e, now);
         return;
     }
     e.set_lru(clock::lru_clock(now));
+}
+
+/// Redis' updateLFU: decay the counter for the time since the last access,
+/// then count this access logarithmically.
+fn touch_lfu(e: &mut Entry, now: i64) {
+    let field = e.lru();
+    let counter = if field == 0 { clock::LFU_INIT_VAL } else { clock::lfu_log_incr(clock::lfu_decay(field, now)) };
+    e.set_lru(clock::lfu_field(now, counter));
+}
+
+/// A key's value was replaced in place (SET over an existing key). Redis
+/// makes a new object: a fresh LRU time; under LFU it keeps the old
+/// counter and the overwrite's own lookup counts as an access, unless the
+/// old key had expired (then the key is new).
+#[inline]
+fn renew(e: &mut Entry, old_expired: bool, now: i64) {
+    if old_expired || !clock::lfu_enabled() {
+        e.set_lru(0);
+    }
+    touch(e, now);
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ pub use params::PARAMS;
 
 use parking_lot::RwLock;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
 
 pub const IMMUTABLE: u32 = 1;
 pub const SENSITIVE: u32 = 2;
@@ -25,6 +25,10 @@ pub enum Kind {
     IntClamped { min: i64, max: i64, lo: i64, hi: i64 },
     /// A byte count with optional k/kb/m/mb/g/gb suffix.
     Memory { min: i64, max: i64 },
+    /// An unsigned byte count parsed as Redis' memtoull (maxmemory): an
+    /// empty number is 0, overflow wraps, and values past 2^63 - 1 are
+    /// refused as negative.
+    UMemory,
     Octal,
     Enum(&'static [&'static str]),
     Str,
@@ -82,6 +86,12 @@ pub struct Hot {
     pub set_max_listpack_value: AtomicI64,
     pub zset_max_listpack_entries: AtomicI64,
     pub zset_max_listpack_value: AtomicI64,
+    /// maxmemory in bytes (0: no limit), checked before every command.
+    pub maxmemory: AtomicU64,
+    /// Index of maxmemory-policy in `evict::POLICY_NAMES`.
+    pub maxmemory_policy: AtomicU8,
+    pub maxmemory_samples: AtomicI64,
+    pub eviction_tenacity: AtomicI64,
 }
 
 pub struct Config {
@@ -168,6 +178,17 @@ impl Config {
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-flush" => h.lazy_user_flush.store(yes, Ordering::Relaxed),
+            "maxmemory" => h.maxmemory.store(v.parse().unwrap_or(0), Ordering::Relaxed),
+            "maxmemory-policy" => {
+                let p = crate::evict::Policy::from_name(v);
+                h.maxmemory_policy.store(p as u8, Ordering::Relaxed);
+                // The LRU/LFU field of every key changes meaning with it.
+                moon_store::clock::set_lfu_enabled(p.is_lfu());
+            }
+            "maxmemory-samples" => st(&h.maxmemory_samples, int()),
+            "maxmemory-eviction-tenacity" => st(&h.eviction_tenacity, int()),
+            "lfu-log-factor" => moon_store::clock::set_lfu_log_factor(int().max(0) as u64),
+            "lfu-decay-time" => moon_store::clock::set_lfu_decay_time(int().max(0) as u64),
             "dir" => {
                 // Validated as an existing directory by canonicalize().
                 let _ = std::env::set_current_dir(v);
@@ -203,6 +224,34 @@ pub fn parse_memory(s: &str) -> Option<i64> {
     num.parse::<i64>().ok()?.checked_mul(mul)
 }
 
+/// Redis' memtoull, quirks included: digits then an optional unit;
+/// no digits read as 0, too many digits saturate, the unit multiplication
+/// wraps. None where Redis reports a parse error.
+fn memtoull(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.first() == Some(&b'-') {
+        return None;
+    }
+    let end = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+    let mul: u64 = match b[end..].to_ascii_lowercase().as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1_000_000,
+        b"mb" => 1 << 20,
+        b"g" => 1_000_000_000,
+        b"gb" => 1 << 30,
+        _ => return None,
+    };
+    // Redis copies the digits into a 128-byte buffer first.
+    if end >= 128 {
+        return None;
+    }
+    let digits = &s[..end];
+    let v = if digits.is_empty() { 0 } else { digits.parse::<u64>().unwrap_or(u64::MAX) };
+    Some(v.wrapping_mul(mul))
+}
+
 fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
     match p.kind {
         Kind::Bool => match value.to_ascii_lowercase().as_str() {
@@ -222,6 +271,13 @@ fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
         Kind::Memory { min, max } => {
             let v = parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
             check_range(v, min, max)
+        }
+        Kind::UMemory => {
+            let v = memtoull(value).ok_or_else(|| "argument must be a memory value".to_string())?;
+            if v > i64::MAX as u64 {
+                return Err("argument must be greater or equal to 0".into());
+            }
+            Ok(v.to_string())
         }
         Kind::Octal => {
             let v = i64::from_str_radix(value, 8).map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
@@ -309,5 +365,29 @@ mod tests {
         assert_eq!(parse_memory("1k"), Some(1000));
         assert_eq!(parse_memory("1KB"), Some(1024));
         assert_eq!(parse_memory("-1"), None);
+    }
+
+    #[test]
+    fn memtoull_quirks() {
+        assert_eq!(memtoull("20mb"), Some(20 << 20));
+        assert_eq!(memtoull("1G"), Some(1_000_000_000));
+        assert_eq!(memtoull("10GB"), Some(10 << 30));
+        assert_eq!(memtoull(""), Some(0));
+        assert_eq!(memtoull("k"), Some(0));
+        assert_eq!(memtoull("99999999999999999999"), Some(u64::MAX));
+        assert_eq!(memtoull("18014398509481984kb"), Some(0));
+        for bad in ["-0", "-1", " 1", "+1", "1.5gb", "1Tb", "0x10", "1e3", "1 kb"] {
+            assert_eq!(memtoull(bad), None, "{bad}");
+        }
+        assert_eq!(memtoull(&"1".repeat(128)), None);
+        let c = Config::default();
+        assert_eq!(c.get("maxmemory").unwrap(), "0");
+        c.set("maxmemory", "1kb", false).unwrap();
+        assert_eq!(c.get("maxmemory").unwrap(), "1024");
+        assert_eq!(c.hot.maxmemory.load(Ordering::Relaxed), 1024);
+        c.set("maxmemory", "9223372036854775807", false).unwrap();
+        assert_eq!(c.set("maxmemory", "9223372036854775808", false).unwrap_err(), "argument must be greater or equal to 0");
+        assert_eq!(c.set("maxmemory", "-1", false).unwrap_err(), "argument must be a memory value");
+        assert_eq!(c.get("maxmemory").unwrap(), "9223372036854775807");
     }
 }

@@ -38,6 +38,13 @@ pub static PARAMS: &[Param] = &[
     Param::new("set-max-listpack-value", Kind::Int { min: 0, max: i64::MAX }, "64", 0, "sets with members up to this length stay compact"),
     Param::new("zset-max-listpack-entries", Kind::Int { min: 0, max: i64::MAX }, "128", 0, "sorted sets up to this many members stay compact"),
     Param::new("zset-max-listpack-value", Kind::Int { min: 0, max: i64::MAX }, "64", 0, "sorted sets with members up to this length stay compact"),
+    // Memory limit and eviction
+    Param::new("maxmemory", Kind::UMemory, "0", 0, "memory limit in bytes (0: none); past it keys are evicted per maxmemory-policy"),
+    Param::new("maxmemory-policy", Kind::Enum(crate::evict::POLICY_NAMES), "noeviction", 0, "which keys to evict at the memory limit"),
+    Param::new("maxmemory-samples", Kind::Int { min: 1, max: 64 }, "5", 0, "keys sampled per eviction (more: closer to true LRU/LFU/TTL)"),
+    Param::new("maxmemory-eviction-tenacity", Kind::Int { min: 0, max: 100 }, "10", 0, "time a command may spend evicting (0-100; 100: unlimited)"),
+    Param::new("lfu-log-factor", Kind::Int { min: 0, max: i32::MAX as i64 }, "10", 0, "accesses needed to grow the LFU counter (logarithmic)"),
+    Param::new("lfu-decay-time", Kind::Int { min: 0, max: i32::MAX as i64 }, "1", 0, "minutes per point of LFU counter decay (0: no decay)"),
     // Protocol and buffers
     Param::new("proto-max-bulk-len", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "536870912", 0, "largest bulk string a client may send"),
     Param::new("client-query-buffer-limit", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "1073741824", 0, "largest query buffer per client"),

@@ -50,7 +50,7 @@ pub fn render(p: &Param, value: &str) -> Vec<(String, bool)> {
     }
     let shown = match p.kind {
         _ if value.is_empty() => "\"\"".to_string(),
-        Kind::Memory { .. } => format_memory(value.parse().unwrap_or(0)),
+        Kind::Memory { .. } | Kind::UMemory => format_memory(value.parse().unwrap_or(0)),
         Kind::Str if p.flags & MULTI_ARG == 0 => quote(value),
         _ => value.to_string(),
     };

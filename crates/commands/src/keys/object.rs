@@ -28,21 +28,6 @@ fn refcount_of(e: &Entry) -> i64 {
     }
 }
 
-/// Minutes an LFU counter needs to lose one point (Redis' lfu-decay-time
-/// default; it becomes a parameter with the LFU eviction policy).
-const LFU_DECAY_MINUTES: u64 = 1;
-
-/// Redis' LFUDecrAndReturn: the LFU field is [16-bit minutes][8-bit
-/// counter], and the counter decays by one per elapsed decay period.
-fn lfu_frequency(field: u32, now_ms: i64) -> i64 {
-    let last = (field >> 8) as u64 & 0xffff;
-    let counter = (field & 0xff) as u64;
-    let now_min = (now_ms.max(0) as u64 / 60_000) & 0xffff;
-    let elapsed = if now_min >= last { now_min - last } else { 0xffff - last + now_min };
-    let periods = elapsed / LFU_DECAY_MINUTES;
-    counter.saturating_sub(periods) as i64
-}
-
 const LFU_NOT_SELECTED: &str = "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 const LFU_SELECTED: &str = "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
@@ -69,7 +54,9 @@ pub fn freq(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if !clock::lfu_enabled() {
         return Err(CmdError::err(LFU_NOT_SELECTED));
     }
-    ctx.out.int(lfu_frequency(field, now));
+    // The counter as it reads now, decayed for the time since the last
+    // access (Redis' LFUDecrAndReturn; OBJECT itself is not an access).
+    ctx.out.int(clock::lfu_decay(field, now) as i64);
     Ok(())
 }
 
@@ -176,18 +163,6 @@ mod tests {
             let idle: i64 = r[1..r.len() - 2].parse().unwrap();
             assert!((99..=101).contains(&idle), "{idle}");
         }
-    }
-
-    #[test]
-    fn lfu_counter_decay() {
-        let now = 10_000 * 60_000;
-        let field = |minutes: u64, counter: u32| ((minutes as u32 & 0xffff) << 8) | counter;
-        assert_eq!(lfu_frequency(field(10_000, 5), now), 5);
-        assert_eq!(lfu_frequency(field(9_998, 5), now), 3);
-        assert_eq!(lfu_frequency(field(9_000, 5), now), 0);
-        // The minutes clock wraps at 16 bits.
-        let wrapped = 65_540 * 60_000;
-        assert_eq!(lfu_frequency(field(65_534, 9), wrapped), 4);
     }
 
     #[test]

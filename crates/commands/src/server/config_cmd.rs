@@ -121,6 +121,7 @@ pub fn reset_stats(srv: &Server) {
         c.store(0, Relaxed);
     }
     s.expired_stale_perc.store(0, Relaxed);
+    srv.evict.reset_stats();
     s.errors.lock().clear();
     *s.samples.lock() = Default::default();
     for e in &srv.table.entries {

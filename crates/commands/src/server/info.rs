@@ -300,7 +300,13 @@ fn stats(srv: &Server, s: &mut String, _now: i64) {
     // expired_stale_perc is kept in hundredths of a percent.
     field!(s, "expired_stale_perc", "{:.2}", st.expired_stale_perc.load(Relaxed) as f64 / 100.0);
     field!(s, "expire_cycle_cpu_milliseconds", "{}", ld(&st.expire_cycle_cpu_us) / 1000);
-    field!(s, "evicted_keys", "0");
+    let (exceeded_total, exceeded_now) = srv.evict.exceeded_ms();
+    field!(s, "evicted_keys", "{}", srv.evict.evicted_keys());
+    // Moon has no client or script eviction yet: nothing is ever evicted.
+    field!(s, "evicted_clients", "0");
+    field!(s, "evicted_scripts", "0");
+    field!(s, "total_eviction_exceeded_time", "{exceeded_total}");
+    field!(s, "current_eviction_exceeded_time", "{exceeded_now}");
     field!(s, "keyspace_hits", "{}", sum(&st.keyspace_hits));
     field!(s, "keyspace_misses", "{}", sum(&st.keyspace_misses));
     // TODO(merge): pub/sub counts once pub/sub exists.

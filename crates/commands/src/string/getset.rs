@@ -99,9 +99,12 @@ pub fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if flags & GET != 0 {
         reply_value(ctx, key)?;
     }
-    let old = ctx.ks.write(key);
+    // set_str below counts the LRU/LFU access, as Redis' one lookup.
+    let old = ctx.ks.write_untouched(key);
     let found = old.is_some();
     if (flags & NX != 0 && found) || (flags & XX != 0 && !found) {
+        // Nothing is set, but the lookup still counts as an access.
+        ctx.ks.write(key);
         if flags & GET == 0 {
             ctx.out.null();
         }
@@ -185,7 +188,8 @@ pub fn getdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 pub fn getset(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let key = argv.get(1);
     reply_value(ctx, key)?;
-    ctx.ks.insert(Entry::new_str(key, argv.get(2), None));
+    // Overwrites keep the LFU counter (Redis' dbSetValue), counting an access.
+    ctx.ks.set_str(key, argv.get(2), None);
     Ok(())
 }
 
