@@ -76,7 +76,7 @@ def run_benchmark(srv, test, pipeline, clients, requests, core):
     rps = None
     for line in out.splitlines():
         parts = [p.strip('"') for p in line.split(",")]
-        if len(parts) > 1 and parts[0].upper().startswith(test.upper()):
+        if len(parts) > 1 and parts[0].upper().replace("_", "").startswith(test.upper().replace("_", "")[:4]):
             rps = float(parts[1])
     if rps is None:
         sys.exit(f"redis-benchmark gave no result for {test} on {srv.name}:\n{out}")
@@ -162,14 +162,26 @@ def main():
         finally:
             for s in servers:
                 s.stop()
-        print(f"\n{'test':<6} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
+        # The load generator's own limit: PING against Moon with the same
+        # flags. A ratio to Redis can't exceed ceiling / redis rps.
+        ceiling = {}
+        moon = [s for s in servers_argv if s[0] == "moon"][0]
+        s = Server("moon", moon[1], args.server_core)
+        try:
+            for p in map(int, args.pipelines.split(",")):
+                n = args.requests * (10 if p > 1 else 1)
+                ceiling[p] = statistics.median(run_benchmark(s, "ping_mbulk", p, args.clients, n, args.client_core)[0] for _ in range(args.rounds))
+        finally:
+            s.stop()
+        print("\nclient ceiling (redis-benchmark PING, same flags): " + ", ".join(f"-P {p}: {c:.0f} rps" for p, c in ceiling.items()))
+        print(f"\n{'test':<6} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} {'max':>5} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
         for test in args.tests.split(","):
             for p in map(int, args.pipelines.split(",")):
                 m = results[(test, p, "moon")]
                 r = results[(test, p, "redis")]
                 mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
                 mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
-                print(f"{test:<6} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+                print(f"{test:<6} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} {ceiling[p]/rr:>5.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
     if not args.skip_memory:
         memory(args, servers_argv)
 
