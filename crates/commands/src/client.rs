@@ -106,9 +106,19 @@ impl ClientHandle {
         (self.wake)();
     }
 
-    /// Queue bytes for this client's socket.
-    pub fn deliver(&self, bytes: &[u8]) {
-        self.mailbox.lock().extend_from_slice(bytes);
+    /// Queue bytes for this client's socket. A client whose queue passes
+    /// `limit` bytes (it stopped reading) is disconnected instead, so a
+    /// stalled MONITOR can't grow the server's memory without bound.
+    pub fn deliver(&self, bytes: &[u8], limit: usize) {
+        let mut m = self.mailbox.lock();
+        if m.len() + bytes.len() > limit {
+            m.clear();
+            drop(m);
+            self.kill();
+            return;
+        }
+        m.extend_from_slice(bytes);
+        drop(m);
         (self.wake)();
     }
 
@@ -204,5 +214,21 @@ impl Clients {
             m.push(h);
         }
         self.monitor_count.store(m.len(), Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_that_stops_reading_is_cut_off_at_the_limit() {
+        let h = ClientHandle::new(1, "a".into(), "b".into(), 0, false, Box::new(|| {}));
+        h.deliver(&[0; 600], 1000);
+        assert_eq!(h.mailbox.lock().len(), 600);
+        assert!(!h.kill_requested.load(Ordering::Relaxed));
+        h.deliver(&[0; 600], 1000);
+        assert!(h.kill_requested.load(Ordering::Relaxed));
+        assert!(h.mailbox.lock().is_empty(), "the queue is freed, not kept");
     }
 }
