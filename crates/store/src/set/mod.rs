@@ -269,7 +269,7 @@ impl Set {
 
     fn table_insert_new(&mut self, m: &[u8]) {
         if let Set::Table(t) = self {
-            t.insert_new(m.into());
+            t.insert_new(m);
         }
     }
 
@@ -289,7 +289,7 @@ impl Set {
         }
         let mut t = MemberTable::with_capacity(cap.max(self.len()));
         for m in self.iter() {
-            t.insert_new(m.to_vec().into_boxed_slice());
+            t.insert_new(m.bytes(&mut [0; 20]));
         }
         *self = Set::Table(t);
     }
@@ -367,7 +367,7 @@ impl Set {
                 let i = t.random_slot(rand)?;
                 let m = t.take(i)?;
                 t.shrink_if_sparse();
-                Some(m.into_vec())
+                Some(m)
             }
         }
     }

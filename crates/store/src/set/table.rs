@@ -36,7 +36,59 @@ fn next_cursor(v: u64, mask: u64) -> u64 {
     (v | !mask).reverse_bits().wrapping_add(1).reverse_bits()
 }
 
-type Slot = Option<Box<[u8]>>;
+/// Members up to this long live inside the slot: a lookup that finds one
+/// compares bytes already in the cache line it just read, instead of
+/// following a pointer (a cache miss per hit on a big set), and a short
+/// member costs no allocation.
+const INLINE: usize = 22;
+
+/// One member: inline when short, else boxed. 24 bytes either way, and
+/// `Option<Stored>` stays 24 bytes (the variant tag has spare values).
+#[derive(Clone)]
+enum Stored {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Stored {
+    #[inline]
+    fn new(m: &[u8]) -> Stored {
+        if m.len() <= INLINE {
+            let mut buf = [0; INLINE];
+            buf[..m.len()].copy_from_slice(m);
+            Stored::Inline { len: m.len() as u8, buf }
+        } else {
+            Stored::Heap(m.into())
+        }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Stored::Inline { len, buf } => &buf[..*len as usize],
+            Stored::Heap(b) => b,
+        }
+    }
+
+    /// Bytes allocated outside the slot.
+    #[inline]
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Stored::Inline { .. } => 0,
+            // Allocations come in 8-byte steps.
+            Stored::Heap(b) => (b.len() + 7) & !7,
+        }
+    }
+
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            Stored::Inline { len, buf } => buf[..len as usize].to_vec(),
+            Stored::Heap(b) => b.into_vec(),
+        }
+    }
+}
+
+type Slot = Option<Stored>;
 
 #[derive(Default)]
 pub struct MemberTable {
@@ -45,7 +97,7 @@ pub struct MemberTable {
     tags: Box<[u8]>,
     len: usize,
     tombstones: usize,
-    /// Sum of member lengths (for MEMORY USAGE without a walk).
+    /// Heap bytes of the boxed members (for MEMORY USAGE without a walk).
     member_bytes: usize,
 }
 
@@ -53,7 +105,7 @@ impl Clone for MemberTable {
     fn clone(&self) -> Self {
         let mut t = MemberTable::with_capacity(self.len);
         for m in self.iter() {
-            t.insert_new(m.into());
+            t.insert_new(m);
         }
         t
     }
@@ -104,7 +156,7 @@ impl MemberTable {
             for off in g.match_tag(tag).up_to(empty) {
                 let i = (pos + off) & mask;
                 if let Some(e) = &self.slots[i] {
-                    if **e == *m {
+                    if e.bytes() == m {
                         return Some(i);
                     }
                 }
@@ -126,7 +178,7 @@ impl MemberTable {
         let h = key_hash(m);
         if self.slots.is_empty() {
             self.rebuild(MIN_CAP);
-            self.insert_unique(h, m.into());
+            self.insert_unique(h, Stored::new(m));
             return true;
         }
         let mask = self.slots.len() - 1;
@@ -139,7 +191,7 @@ impl MemberTable {
             for off in g.match_tag(tag).up_to(empty) {
                 let i = (pos + off) & mask;
                 if let Some(e) = &self.slots[i] {
-                    if **e == *m {
+                    if e.bytes() == m {
                         return false;
                     }
                 }
@@ -154,23 +206,23 @@ impl MemberTable {
         };
         if self.tags[i] == TOMBSTONE {
             self.tombstones -= 1;
-            self.put(i, tag, m.into());
+            self.put(i, tag, Stored::new(m));
         } else if self.len + self.tombstones < max_used(self.slots.len()) {
-            self.put(i, tag, m.into());
+            self.put(i, tag, Stored::new(m));
         } else {
             self.make_room();
-            self.insert_unique(h, m.into());
+            self.insert_unique(h, Stored::new(m));
         }
         true
     }
 
     /// Add a member known to be absent (conversions, cloning).
-    pub fn insert_new(&mut self, m: Box<[u8]>) {
-        let h = key_hash(&m);
+    pub fn insert_new(&mut self, m: &[u8]) {
+        let h = key_hash(m);
         if self.slots.is_empty() || self.len + self.tombstones >= max_used(self.slots.len()) {
             self.make_room();
         }
-        self.insert_unique(h, m);
+        self.insert_unique(h, Stored::new(m));
     }
 
     /// Remove `m`; false if absent. Shrinks a table that became sparse.
@@ -182,10 +234,10 @@ impl MemberTable {
     }
 
     /// Empty slot `i` without resizing (slot indexes stay valid).
-    pub fn take(&mut self, i: usize) -> Option<Box<[u8]>> {
+    pub fn take(&mut self, i: usize) -> Option<Vec<u8>> {
         let e = self.slots.get_mut(i)?.take()?;
         self.len -= 1;
-        self.member_bytes -= e.len();
+        self.member_bytes -= e.heap_bytes();
         let mask = self.slots.len() - 1;
         if self.tags[(i + 1) & mask] == EMPTY {
             // No probe run continues past `i`: this slot and the
@@ -201,7 +253,7 @@ impl MemberTable {
             self.set_tag(i, TOMBSTONE);
             self.tombstones += 1;
         }
-        Some(e)
+        Some(e.into_vec())
     }
 
     /// Shrink when under 10% full (as Redis' dict), to about 40% load.
@@ -215,7 +267,7 @@ impl MemberTable {
     /// The member in slot `i`, if occupied.
     #[inline]
     pub fn slot(&self, i: usize) -> Option<&[u8]> {
-        self.slots.get(i)?.as_deref()
+        self.slots.get(i)?.as_ref().map(Stored::bytes)
     }
 
     /// An occupied slot chosen from the random numbers `rand` yields: a few
@@ -256,8 +308,8 @@ impl MemberTable {
             let mut i = home;
             while self.tags[i] != EMPTY {
                 if let Some(e) = &self.slots[i] {
-                    if key_hash(e) as usize & mask == home {
-                        f(e);
+                    if key_hash(e.bytes()) as usize & mask == home {
+                        f(e.bytes());
                         visited += 1;
                     }
                 }
@@ -271,10 +323,9 @@ impl MemberTable {
         }
     }
 
-    /// Heap bytes: slot and tag arrays plus the member allocations (each
-    /// rounded to the allocator's 8-byte granularity).
+    /// Heap bytes: slot and tag arrays plus the boxed members.
     pub fn mem_usage(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<Slot>() + self.tags.len() + self.member_bytes + self.len * 7
+        self.slots.len() * std::mem::size_of::<Slot>() + self.tags.len() + self.member_bytes
     }
 
     #[inline]
@@ -287,14 +338,14 @@ impl MemberTable {
     }
 
     #[inline]
-    fn put(&mut self, i: usize, tag: u8, m: Box<[u8]>) {
+    fn put(&mut self, i: usize, tag: u8, m: Stored) {
         self.set_tag(i, tag);
-        self.member_bytes += m.len();
+        self.member_bytes += m.heap_bytes();
         self.slots[i] = Some(m);
         self.len += 1;
     }
 
-    fn insert_unique(&mut self, h: u64, m: Box<[u8]>) {
+    fn insert_unique(&mut self, h: u64, m: Stored) {
         let mask = self.slots.len() - 1;
         let mut pos = h as usize & mask;
         let i = loop {
@@ -331,7 +382,7 @@ impl MemberTable {
         self.tombstones = 0;
         self.member_bytes = 0;
         for m in old.into_vec().into_iter().flatten() {
-            let h = key_hash(&m);
+            let h = key_hash(m.bytes());
             self.insert_unique(h, m);
         }
     }
@@ -345,7 +396,7 @@ impl<'a> Iterator for TableIter<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        self.0.by_ref().flatten().next().map(|b| &**b)
+        self.0.by_ref().flatten().next().map(Stored::bytes)
     }
 }
 
@@ -356,6 +407,20 @@ mod tests {
 
     fn m(i: usize) -> Vec<u8> {
         format!("member:{i}").into_bytes()
+    }
+
+    #[test]
+    fn slots_stay_small() {
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
+        let long = vec![7u8; 23];
+        let mut t = MemberTable::new();
+        t.insert(&long);
+        t.insert(&long[..22]);
+        assert!(t.contains(&long) && t.contains(&long[..22]) && !t.contains(&long[..21]));
+        assert_eq!(t.member_bytes, 24, "only the 23-byte member is boxed");
+        let i = (0..t.capacity()).find(|&i| t.slot(i) == Some(&long[..])).unwrap();
+        assert_eq!(t.take(i), Some(long));
+        assert_eq!(t.member_bytes, 0);
     }
 
     #[test]
