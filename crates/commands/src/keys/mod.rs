@@ -10,6 +10,8 @@ pub mod lazyfree;
 pub mod object;
 mod relocate;
 mod scan;
+/// SSCAN/HSCAN/ZSCAN parse their cursor exactly like SCAN.
+pub(crate) use scan::parse_cursor;
 
 use crate::ctx::KeyAccess;
 use crate::error::{CmdError, NOT_INTEGER};
