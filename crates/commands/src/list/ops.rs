@@ -100,6 +100,9 @@ pub fn push_elements<'v>(
     let (bytes, count) = elems.clone().fold((0usize, 0usize), |(b, n), e| (b + e.len(), n + 1));
     let push = |l: &mut List| {
         l.grow_check(bytes, count, fill);
+        if count > 1 {
+            l.reserve_for(side, elems.clone().map(<[u8]>::len));
+        }
         for e in elems {
             l.push(side, e);
         }

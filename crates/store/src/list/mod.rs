@@ -134,6 +134,14 @@ impl List {
         }
     }
 
+    /// Prepare for pushing elements of these lengths at `side` (after
+    /// [`List::grow_check`]): the compact form allocates for them at once.
+    pub fn reserve_for(&mut self, side: Side, lens: impl Iterator<Item = usize>) {
+        if let Repr::Pack(n) = &mut self.repr {
+            n.reserve(side == Side::Left, lens.map(node::entry_size).sum());
+        }
+    }
+
     /// Remove the element at `side`, handing its bytes to `f` before they
     /// are dropped (no copy needed to reply with it).
     pub fn pop_with<R>(&mut self, side: Side, f: impl FnOnce(&[u8]) -> R) -> Option<R> {

@@ -33,6 +33,7 @@ fn check(l: &List) {
 
 fn push_all(l: &mut List, side: Side, vals: &[&[u8]], fill: i64) {
     l.grow_check(vals.iter().map(|v| v.len()).sum(), vals.len(), fill);
+    l.reserve_for(side, vals.iter().map(|v| v.len()));
     for v in vals {
         l.push(side, v);
     }
@@ -169,11 +170,15 @@ fn random_operations_match_a_model() {
             match rng.gen_range(0..10) {
                 0..=2 => {
                     let side = if rng.gen_bool(0.5) { Side::Left } else { Side::Right };
-                    push_all(&mut l, side, &[v], fill);
-                    if side == Side::Left {
-                        model.push_front(v.clone());
-                    } else {
-                        model.push_back(v.clone());
+                    let n = rng.gen_range(1..4);
+                    let vals: Vec<&[u8]> = (0..n).map(|_| &pool[rng.gen_range(0..pool.len())][..]).collect();
+                    push_all(&mut l, side, &vals, fill);
+                    for v in vals {
+                        if side == Side::Left {
+                            model.push_front(v.to_vec());
+                        } else {
+                            model.push_back(v.to_vec());
+                        }
                     }
                 }
                 3 => {
