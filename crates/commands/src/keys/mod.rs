@@ -9,7 +9,7 @@ mod iterate;
 pub mod lazyfree;
 pub mod object;
 mod relocate;
-mod scan;
+pub(crate) mod scan;
 
 use crate::ctx::KeyAccess;
 use crate::error::{CmdError, NOT_INTEGER};

@@ -38,7 +38,7 @@ fn decode(v: u64) -> (usize, u64) {
 /// Redis' `string2ull`: a strict non-negative integer, or else whatever C's
 /// strtoull accepts in full (leading spaces, '+', leading zeros, and a '-'
 /// that negates modulo 2^64); overflow is an error.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     if let Some(v) = parse_i64(arg) {
         return (v >= 0).then_some(v as u64);
     }
