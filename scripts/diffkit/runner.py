@@ -136,16 +136,29 @@ def compare(case_directives, a, b):
             return True, ""
         return False, "elements differ (order ignored)"
     if "approx" in d:
-        if a.kind == ":" and b.kind == ":":
-            if abs(int(a.data) - int(b.data)) <= d["approx"]:
-                return True, ""
-            return False, "integers differ by more than %d" % d["approx"]
-        if a.raw == b.raw:
-            return True, ""
-        return False, "not both integers"
+        return _approx_equal(a, b, d["approx"])
     if a.raw == b.raw:
         return True, ""
     return False, "bytes differ"
+
+
+def _approx_equal(a, b, tolerance):
+    """Integers may differ by `tolerance`; arrays of them (HTTL, HPTTL)
+    element by element; anything else must be equal byte for byte."""
+    if a.kind == ":" and b.kind == ":":
+        if abs(int(a.data) - int(b.data)) <= tolerance:
+            return True, ""
+        return False, "integers differ by more than %d" % tolerance
+    if a.kind == b.kind and a.kind in "*~" and a.children is not None and b.children is not None \
+            and len(a.children) == len(b.children):
+        for x, y in zip(a.children, b.children):
+            ok, why = _approx_equal(x, y, tolerance)
+            if not ok:
+                return ok, why
+        return True, ""
+    if a.raw == b.raw:
+        return True, ""
+    return False, "not both integers"
 
 
 def run_case(sides, case):

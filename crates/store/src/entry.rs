@@ -21,6 +21,9 @@ const F_BOXED: u32 = 1 << 25;
 /// Two bits of string encoding history (see [`StrEncoding`]).
 const ENC_SHIFT: u32 = 26;
 const ENC_MASK: u32 = 3 << ENC_SHIFT;
+/// The value is a hash with field TTLs: the stripe (which counts these
+/// entries) purges its expired fields on lookup and in the active expiry.
+const F_FIELD_TTL: u32 = 1 << 28;
 const PTR: usize = std::mem::size_of::<*mut Object>();
 
 pub struct Entry {
@@ -237,6 +240,19 @@ impl Entry {
     pub fn set_lru(&mut self, v: u32) {
         let m = self.meta();
         self.set_hdr(2, (m & !LRU_MASK) | (v & LRU_MASK));
+    }
+
+    /// Whether the entry is flagged as a hash with field TTLs.
+    #[inline]
+    pub fn has_field_ttl(&self) -> bool {
+        self.meta() & F_FIELD_TTL != 0
+    }
+
+    /// Only the stripe sets this, keeping its count of flagged entries.
+    #[inline]
+    pub(crate) fn set_field_ttl(&mut self, on: bool) {
+        let m = self.meta();
+        self.set_hdr(2, if on { m | F_FIELD_TTL } else { m & !F_FIELD_TTL });
     }
 
     /// Bytes this entry occupies (allocation plus boxed object).

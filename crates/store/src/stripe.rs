@@ -43,7 +43,15 @@ pub struct Stripe {
     expire_cursor: usize,
     /// Keys removed by expiry (lazy or active) not yet counted in stats.
     expired_pending: u64,
+    /// Entries flagged `has_field_ttl` (hashes with field TTLs): lookups
+    /// purge their expired fields and the active expiry walks them too.
+    field_ttl_keys: usize,
+    /// Hash fields removed by expiry not yet counted in stats.
+    expired_fields_pending: u64,
 }
+
+/// Hash fields one `expire_step` may delete per slot it examines.
+const FIELDS_PER_SLOT: usize = 16;
 
 #[inline]
 fn is_expired(e: &Entry, now: i64) -> bool {
@@ -84,15 +92,67 @@ impl Stripe {
         std::mem::take(&mut self.expired_pending)
     }
 
+    /// Hashes with field TTLs (INFO keyspace's subexpiry).
+    pub fn field_ttl_keys(&self) -> usize {
+        self.field_ttl_keys
+    }
+
+    /// Expired hash-field count since the last call (INFO's
+    /// expired_subkeys).
+    pub fn take_expired_fields(&mut self) -> u64 {
+        std::mem::take(&mut self.expired_fields_pending)
+    }
+
+    /// Call after changing the field TTLs of `key`'s hash in place: flags
+    /// the entry if it now has some (so lookups and the active expiry purge
+    /// its expired fields), unflags it if it has none left.
+    pub fn sync_field_ttl(&mut self, key: &[u8]) {
+        let Some(i) = self.table.find(key_hash(key), key) else { return };
+        let Some(e) = self.table.get_mut(i) else { return };
+        let has = crate::hash::entry_has_field_ttl(e);
+        if has != e.has_field_ttl() {
+            e.set_field_ttl(has);
+            if has {
+                self.field_ttl_keys += 1;
+            } else {
+                self.field_ttl_keys -= 1;
+            }
+        }
+    }
+
+    /// Purge up to `max` expired fields of the flagged entry in slot `i`;
+    /// an emptied hash is removed (without resizing the table). Returns
+    /// whether the key is gone.
+    fn expire_fields_at(&mut self, i: usize, now: i64, max: usize) -> bool {
+        let Some(e) = self.table.get_mut(i) else { return false };
+        let p = crate::hash::purge_entry(e, now, max);
+        self.expired_fields_pending += p.expired as u64;
+        if p.empty {
+            self.take_at(i);
+            return true;
+        }
+        if !p.has_ttl {
+            e.set_field_ttl(false);
+            self.field_ttl_keys -= 1;
+        }
+        false
+    }
+
     /// The live entry for `key`; an expired one is deleted on the way
-    /// (lazy expiry). Does not touch the LRU.
+    /// (lazy expiry), and so are a hash's expired fields (a hash left
+    /// without fields is deleted too). Does not touch the LRU.
     #[inline]
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
         let i = self.table.find(key_hash(key), key)?;
-        if self.table.get(i).is_some_and(|e| is_expired(e, now)) {
+        let e = self.table.get(i)?;
+        if is_expired(e, now) {
             self.take_at(i);
             self.table.shrink_if_sparse();
             self.expired_pending += 1;
+            return None;
+        }
+        if e.has_field_ttl() && self.expire_fields_at(i, now, usize::MAX) {
+            self.table.shrink_if_sparse();
             return None;
         }
         self.table.get_mut(i)
@@ -123,12 +183,23 @@ impl Stripe {
         if entry.expire().is_some() {
             self.volatile += 1;
         }
+        // Whatever built the entry (HSETEX, RENAME, COPY, MOVE), a hash with
+        // field TTLs gets flagged here.
+        if !entry.has_field_ttl() && crate::hash::entry_has_field_ttl(&entry) {
+            entry.set_field_ttl(true);
+        }
+        if entry.has_field_ttl() {
+            self.field_ttl_keys += 1;
+        }
         if entry.lru() == 0 {
             touch(&mut entry, clock::now_ms());
         }
         let old = self.table.insert(h, entry)?;
         if old.expire().is_some() {
             self.volatile -= 1;
+        }
+        if old.has_field_ttl() {
+            self.field_ttl_keys -= 1;
         }
         Some(old)
     }
@@ -144,6 +215,10 @@ impl Stripe {
             let e = self.table.get_mut(i).expect("find returned an occupied slot");
             let was_expired = is_expired(e, now);
             let had_expire = e.expire().is_some();
+            if e.has_field_ttl() {
+                e.set_field_ttl(false);
+                self.field_ttl_keys -= 1;
+            }
             e.set_str(val);
             e.set_expire(expire);
             let enc = crate::entry::creation_encoding(key.len(), val, expire.is_some());
@@ -177,6 +252,9 @@ impl Stripe {
         if e.expire().is_some() {
             self.volatile -= 1;
         }
+        if e.has_field_ttl() {
+            self.field_ttl_keys -= 1;
+        }
         Some(e)
     }
 
@@ -203,6 +281,7 @@ impl Stripe {
     /// table frees its entries, on whatever thread drops it).
     pub fn take_all(&mut self) -> Table {
         self.volatile = 0;
+        self.field_ttl_keys = 0;
         self.expire_cursor = 0;
         std::mem::take(&mut self.table)
     }
@@ -226,12 +305,15 @@ impl Stripe {
     }
 
     /// One step of active expiry: examine up to `max_slots` slots from the
-    /// resume point, deleting expired entries. Returns (volatile entries
-    /// examined, entries expired).
+    /// resume point, deleting expired entries and the expired fields of
+    /// flagged hashes (up to FIELDS_PER_SLOT * max_slots fields; a hash left
+    /// without fields is deleted). Returns (volatile entries examined,
+    /// entries expired); hash fields count in neither (they are not keys).
     pub fn expire_step(&mut self, now: i64, max_slots: usize) -> (usize, usize) {
-        if self.volatile == 0 {
+        if self.volatile == 0 && self.field_ttl_keys == 0 {
             return (0, 0);
         }
+        let mut field_budget = max_slots.saturating_mul(FIELDS_PER_SLOT);
         let n = self.table.capacity();
         if self.expire_cursor >= n {
             self.expire_cursor = 0;
@@ -239,6 +321,15 @@ impl Stripe {
         let (mut sampled, mut expired) = (0, 0);
         let end = self.expire_cursor.saturating_add(max_slots).min(n);
         for i in self.expire_cursor..end {
+            let Some(e) = self.table.get(i) else { continue };
+            if e.has_field_ttl() && field_budget > 0 && !is_expired(e, now) {
+                let before = self.expired_fields_pending;
+                let gone = self.expire_fields_at(i, now, field_budget);
+                field_budget = field_budget.saturating_sub((self.expired_fields_pending - before) as usize);
+                if gone {
+                    continue;
+                }
+            }
             let Some(e) = self.table.get(i) else { continue };
             if e.expire().is_none() {
                 continue;

@@ -9,7 +9,7 @@ mod iterate;
 pub mod lazyfree;
 pub mod object;
 mod relocate;
-mod scan;
+pub(crate) mod scan;
 /// SSCAN/HSCAN/ZSCAN parse their cursor exactly like SCAN.
 pub(crate) use scan::parse_cursor;
 

@@ -386,8 +386,8 @@ fn keyspace(srv: &Server, s: &mut String, now_ms: i64) {
     for (i, db) in srv.ks.dbs.iter().enumerate() {
         let k = db_summary(db, now_ms);
         if k.keys > 0 {
-            // subexpiry counts hashes with field TTLs, which Moon lacks.
-            let _ = write!(s, "db{i}:keys={},expires={},avg_ttl={},subexpiry=0\r\n", k.keys, k.expires, k.avg_ttl);
+            // subexpiry counts hashes with field TTLs.
+            let _ = write!(s, "db{i}:keys={},expires={},avg_ttl={},subexpiry={}\r\n", k.keys, k.expires, k.avg_ttl, k.subexpiry);
         }
     }
 }
@@ -403,14 +403,16 @@ struct DbSummary {
     expires: usize,
     /// Estimated average remaining TTL of volatile keys, in ms.
     avg_ttl: i64,
+    subexpiry: usize,
 }
 
 fn db_summary(db: &Db, now_ms: i64) -> DbSummary {
-    let mut d = DbSummary { keys: 0, expires: 0, avg_ttl: 0 };
+    let mut d = DbSummary { keys: 0, expires: 0, avg_ttl: 0, subexpiry: 0 };
     let (mut ttl_sum, mut ttl_n) = (0i128, 0i128);
     db.for_each_stripe(|_, st| {
         d.keys += st.len();
         d.expires += st.volatile();
+        d.subexpiry += st.field_ttl_keys();
         if st.volatile() == 0 {
             return;
         }
