@@ -1,0 +1,408 @@
+//! The compact form of a sorted set (OBJECT ENCODING "listpack"): one
+//! buffer of entries sorted by (score, member), with no per-entry
+//! allocation and no header. Small sets are the common case (Redis keeps
+//! up to 128 members of at most 64 bytes this way), so every operation is a
+//! linear walk, as in Redis' listpack; what matters here is bytes.
+//!
+//! Entry layout: `[score][member length, LEB128][member bytes]`.
+//!
+//! The score's first byte says how it is stored. Integral scores (the
+//! usual ranks, counters and timestamps) take 1, 3, 5 or 7 bytes, anything
+//! else the 9 bytes of a tag plus the raw f64:
+//!
+//! ```text
+//! 0x00..=0xEF  the integer tag - 112 (-112..=127)
+//! 0xF0         i16 little endian follows
+//! 0xF1         i32
+//! 0xF2         i48 (6 bytes, sign extended)
+//! 0xF3         f64 bits
+//! ```
+//!
+//! As in Redis' listpack (which stores a score that `double2ll` accepts as
+//! an integer), -0 is stored as the integer 0: a compact set does not keep
+//! the sign of zero, a skiplist does. Replies show the difference
+//! ("0" vs "-0"), so it is kept deliberately.
+
+const SMALL_BIAS: i64 = 112;
+const SMALL_MAX: u8 = 0xEF;
+const TAG_I16: u8 = 0xF0;
+const TAG_I32: u8 = 0xF1;
+const TAG_I48: u8 = 0xF2;
+const TAG_F64: u8 = 0xF3;
+
+/// Largest encoded score (tag + 8 bytes) plus the largest length prefix.
+const MAX_HEADER: usize = 9 + 10;
+
+#[derive(Clone, Default)]
+pub struct Pack {
+    /// Kept at exactly its length (growth uses `reserve_exact`), so a
+    /// compact set costs what its entries take.
+    buf: Vec<u8>,
+}
+
+/// Where a member is, or how many entries were walked looking for it.
+pub enum Lookup {
+    Found { start: usize, end: usize, index: usize, score: f64 },
+    Absent { len: usize },
+}
+
+#[inline]
+fn score_len(tag: u8) -> usize {
+    match tag {
+        0..=SMALL_MAX => 1,
+        TAG_I16 => 3,
+        TAG_I32 => 5,
+        TAG_I48 => 7,
+        _ => 9,
+    }
+}
+
+#[inline]
+fn decode_score(b: &[u8]) -> f64 {
+    match b[0] {
+        t @ 0..=SMALL_MAX => (t as i64 - SMALL_BIAS) as f64,
+        TAG_I16 => i16::from_le_bytes([b[1], b[2]]) as f64,
+        TAG_I32 => i32::from_le_bytes([b[1], b[2], b[3], b[4]]) as f64,
+        TAG_I48 => {
+            let mut x = [0u8; 8];
+            x[2..].copy_from_slice(&b[1..7]);
+            // Shift the sign bit of the 48-bit value into place.
+            (i64::from_le_bytes(x) >> 16) as f64
+        }
+        _ => f64::from_le_bytes([b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]]),
+    }
+}
+
+/// Encode `score` into `out`, returning the byte count.
+fn encode_score(score: f64, out: &mut [u8]) -> usize {
+    let i = score as i64;
+    // `as` saturates, so a non-integral or huge value fails the round trip.
+    if i as f64 == score && i.unsigned_abs() < 1 << 47 {
+        if (-SMALL_BIAS..=SMALL_MAX as i64 - SMALL_BIAS).contains(&i) {
+            out[0] = (i + SMALL_BIAS) as u8;
+            return 1;
+        }
+        if let Ok(v) = i16::try_from(i) {
+            out[0] = TAG_I16;
+            out[1..3].copy_from_slice(&v.to_le_bytes());
+            return 3;
+        }
+        if let Ok(v) = i32::try_from(i) {
+            out[0] = TAG_I32;
+            out[1..5].copy_from_slice(&v.to_le_bytes());
+            return 5;
+        }
+        out[0] = TAG_I48;
+        out[1..7].copy_from_slice(&i.to_le_bytes()[..6]);
+        return 7;
+    }
+    out[0] = TAG_F64;
+    out[1..9].copy_from_slice(&score.to_le_bytes());
+    9
+}
+
+#[inline]
+fn read_len(b: &[u8], mut pos: usize) -> (usize, usize) {
+    let mut v = 0usize;
+    let mut shift = 0;
+    loop {
+        let c = b[pos];
+        pos += 1;
+        v |= ((c & 0x7f) as usize) << shift;
+        if c & 0x80 == 0 {
+            return (v, pos);
+        }
+        shift += 7;
+    }
+}
+
+fn write_len(mut n: usize, out: &mut [u8]) -> usize {
+    let mut i = 0;
+    loop {
+        let c = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out[i] = c;
+            return i + 1;
+        }
+        out[i] = c | 0x80;
+        i += 1;
+    }
+}
+
+/// The entry at `pos`: (score, member, offset of the next entry).
+#[inline]
+fn entry_at(buf: &[u8], pos: usize) -> (f64, &[u8], usize) {
+    let sl = score_len(buf[pos]);
+    let score = decode_score(&buf[pos..pos + sl]);
+    let (mlen, p) = read_len(buf, pos + sl);
+    (score, &buf[p..p + mlen], p + mlen)
+}
+
+/// The member of the entry at `pos` and the offset of the next entry,
+/// without decoding the score.
+#[inline]
+fn member_at(buf: &[u8], pos: usize) -> (&[u8], usize) {
+    let (mlen, p) = read_len(buf, pos + score_len(buf[pos]));
+    (&buf[p..p + mlen], p + mlen)
+}
+
+/// Whether (s1, m1) sorts after (s2, m2): score first, then member bytes.
+#[inline]
+pub(crate) fn after(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> bool {
+    s1 > s2 || (s1 == s2 && m1 > m2)
+}
+
+impl Pack {
+    pub fn new() -> Pack {
+        Pack { buf: Vec::new() }
+    }
+
+    /// Heap bytes.
+    pub fn bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Encoded size (what Redis' 1 GB listpack safety limit applies to).
+    pub fn encoded_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Number of entries (a walk: compact sets are small).
+    pub fn len(&self) -> usize {
+        let mut n = 0;
+        let mut pos = 0;
+        while pos < self.buf.len() {
+            pos = member_at(&self.buf, pos).1;
+            n += 1;
+        }
+        n
+    }
+
+    pub fn iter(&self) -> PackIter<'_> {
+        PackIter { buf: &self.buf, pos: 0 }
+    }
+
+    /// The entry at byte offset `pos`: (score, member, next offset).
+    pub fn entry(&self, pos: usize) -> (f64, &[u8], usize) {
+        entry_at(&self.buf, pos)
+    }
+
+    /// Start offsets of every entry, in order (for walking backwards).
+    pub fn offsets(&self) -> Vec<u32> {
+        let mut v = Vec::new();
+        let mut pos = 0;
+        while pos < self.buf.len() {
+            v.push(pos as u32);
+            pos = member_at(&self.buf, pos).1;
+        }
+        v
+    }
+
+    /// Byte offset of the entry with index `idx` (the buffer's length when
+    /// `idx` is the entry count).
+    pub fn offset_of(&self, idx: usize) -> usize {
+        let mut pos = 0;
+        for _ in 0..idx {
+            if pos >= self.buf.len() {
+                break;
+            }
+            pos = member_at(&self.buf, pos).1;
+        }
+        pos
+    }
+
+    pub fn find(&self, member: &[u8]) -> Lookup {
+        let mut pos = 0;
+        let mut index = 0;
+        while pos < self.buf.len() {
+            let (m, next) = member_at(&self.buf, pos);
+            if m == member {
+                let score = decode_score(&self.buf[pos..]);
+                return Lookup::Found { start: pos, end: next, index, score };
+            }
+            pos = next;
+            index += 1;
+        }
+        Lookup::Absent { len: index }
+    }
+
+    /// Insert a member known to be absent at its sorted place.
+    pub fn insert(&mut self, score: f64, member: &[u8]) {
+        let mut pos = 0;
+        while pos < self.buf.len() {
+            let (s, m, next) = entry_at(&self.buf, pos);
+            if after(s, m, score, member) {
+                break;
+            }
+            pos = next;
+        }
+        self.insert_at(pos, score, member);
+    }
+
+    /// Append a member that sorts after every present one.
+    pub fn push_back(&mut self, score: f64, member: &[u8]) {
+        self.insert_at(self.buf.len(), score, member);
+    }
+
+    fn insert_at(&mut self, pos: usize, score: f64, member: &[u8]) {
+        let mut hdr = [0u8; MAX_HEADER];
+        let sl = encode_score(score, &mut hdr);
+        let hl = sl + write_len(member.len(), &mut hdr[sl..]);
+        let add = hl + member.len();
+        self.buf.reserve_exact(add);
+        let old = self.buf.len();
+        self.buf.resize(old + add, 0);
+        self.buf.copy_within(pos..old, pos + add);
+        self.buf[pos..pos + hl].copy_from_slice(&hdr[..hl]);
+        self.buf[pos + hl..pos + add].copy_from_slice(member);
+    }
+
+    /// Remove the bytes `start..end` (whole entries).
+    pub fn remove_span(&mut self, start: usize, end: usize) {
+        self.buf.drain(start..end);
+        // Return memory once a good share of the buffer is unused, as
+        // listpack deletions realloc smaller.
+        if self.buf.capacity() - self.buf.len() > 16 + self.buf.len() / 8 {
+            self.buf.shrink_to_fit();
+        }
+    }
+
+    /// Remove `n` entries starting at index `first`.
+    pub fn remove_range(&mut self, first: usize, n: usize) {
+        let start = self.offset_of(first);
+        let mut end = start;
+        for _ in 0..n {
+            if end >= self.buf.len() {
+                break;
+            }
+            end = member_at(&self.buf, end).1;
+        }
+        self.remove_span(start, end);
+    }
+}
+
+pub struct PackIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> PackIter<'a> {
+    /// Skip `n` entries.
+    pub fn skip_entries(&mut self, n: usize) {
+        for _ in 0..n {
+            if self.pos >= self.buf.len() {
+                return;
+            }
+            self.pos = member_at(self.buf, self.pos).1;
+        }
+    }
+}
+
+impl<'a> Iterator for PackIter<'a> {
+    type Item = (&'a [u8], f64);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.buf.len() {
+            return None;
+        }
+        let (s, m, next) = entry_at(self.buf, self.pos);
+        self.pos = next;
+        Some((m, s))
+    }
+}
+
+/// Walks a pack backwards through precomputed entry offsets.
+pub struct PackRevIter<'a> {
+    buf: &'a [u8],
+    offs: Vec<u32>,
+}
+
+impl<'a> PackRevIter<'a> {
+    /// Entries from index `from` (counted from the end) towards the front.
+    pub fn new(p: &'a Pack, from: usize) -> Self {
+        let mut offs = p.offsets();
+        let keep = offs.len().saturating_sub(from);
+        offs.truncate(keep);
+        PackRevIter { buf: &p.buf, offs }
+    }
+}
+
+impl<'a> Iterator for PackRevIter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let pos = self.offs.pop()? as usize;
+        let (s, m, _) = entry_at(self.buf, pos);
+        Some((m, s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_encodings_round_trip() {
+        let vals = [
+            0.0, 1.0, -1.0, 127.0, 128.0, -112.0, -113.0, 32767.0, -32768.0, 32768.0, 2147483647.0, -2147483649.0,
+            1.7e12, -((1u64 << 47) as f64) + 1.0, (1u64 << 47) as f64, 1.5, -0.25, f64::INFINITY, f64::NEG_INFINITY, 1e300,
+            5e-324, 4611686018427387904.0,
+        ];
+        for v in vals {
+            let mut b = [0u8; 9];
+            let n = encode_score(v, &mut b);
+            assert_eq!(n, score_len(b[0]), "{v}");
+            assert_eq!(decode_score(&b[..n]), v, "{v}");
+        }
+        let mut b = [0u8; 9];
+        assert_eq!(encode_score(5.0, &mut b), 1);
+        assert_eq!(encode_score(1000.0, &mut b), 3);
+        assert_eq!(encode_score(1.7e12, &mut b), 7);
+        assert_eq!(encode_score(0.5, &mut b), 9);
+        // -0 becomes 0, as in Redis' listpack.
+        assert_eq!(encode_score(-0.0, &mut b), 1);
+        assert!(decode_score(&b).is_sign_positive());
+    }
+
+    #[test]
+    fn lengths_round_trip() {
+        for n in [0usize, 1, 127, 128, 300, 16383, 16384, 1 << 30] {
+            let mut b = [0u8; 10];
+            let k = write_len(n, &mut b);
+            assert_eq!(read_len(&b, 0), (n, k));
+        }
+    }
+
+    #[test]
+    fn sorted_insert_find_remove() {
+        let mut p = Pack::new();
+        p.insert(2.0, b"b");
+        p.insert(1.0, b"z");
+        p.insert(2.0, b"a");
+        p.insert(0.5, b"long member name");
+        let all: Vec<_> = p.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+        assert_eq!(all, vec![(b"long member name".to_vec(), 0.5), (b"z".to_vec(), 1.0), (b"a".to_vec(), 2.0), (b"b".to_vec(), 2.0)]);
+        assert_eq!(p.len(), 4);
+        assert_eq!(p.bytes(), p.encoded_len());
+        match p.find(b"a") {
+            Lookup::Found { index, score, start, end } => {
+                assert_eq!((index, score), (2, 2.0));
+                p.remove_span(start, end);
+            }
+            Lookup::Absent { .. } => panic!("a is there"),
+        }
+        assert!(matches!(p.find(b"a"), Lookup::Absent { len: 3 }));
+        let rev: Vec<_> = PackRevIter::new(&p, 1).map(|(m, _)| m.to_vec()).collect();
+        assert_eq!(rev, vec![b"z".to_vec(), b"long member name".to_vec()]);
+        p.remove_range(0, 2);
+        assert_eq!(p.iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>(), vec![b"b".to_vec()]);
+        p.remove_range(0, 5);
+        assert!(p.is_empty());
+    }
+}
