@@ -5,7 +5,7 @@ use super::{delete_emptied, limits, store_new, zwrite};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use moon_resp::Argv;
-use moon_store::zset::{AddFlags, Added, ZSet};
+use moon_store::zset::{AddFlags, Added, Limits, ZSet};
 
 pub fn zadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     zadd_generic(ctx, argv, false)
@@ -27,11 +27,9 @@ struct Tally {
     nan: bool,
 }
 
-fn apply(z: &mut ZSet, argv: &Argv, first: usize, pairs: usize, f: AddFlags, lim: moon_store::zset::Limits) -> Tally {
+fn apply(z: &mut ZSet, argv: &Argv, first: usize, scores: &[f64], f: AddFlags, lim: Limits) -> Tally {
     let mut t = Tally::default();
-    for j in 0..pairs {
-        // Validated before any change; cannot fail here.
-        let score = score_arg(argv.get(first + 2 * j)).unwrap_or(f64::NAN);
+    for (j, &score) in scores.iter().enumerate() {
         match z.add(score, argv.get(first + 2 * j + 1), f, lim) {
             Added::Nan => {
                 t.nan = true;
@@ -95,20 +93,30 @@ fn zadd_generic(ctx: &mut Ctx, argv: &Argv, incr_cmd: bool) -> CmdResult {
     if f.incr && pairs > 1 {
         return Err(CmdError::err("INCR option supports a single increment-element pair"));
     }
-    // All or nothing: every score parses before anything changes.
-    for j in 0..pairs {
-        score_arg(argv.get(i + 2 * j))?;
+    // All or nothing: every score parses before anything changes. (A
+    // few pairs, the usual case, need no allocation.)
+    let mut small = [0f64; 32];
+    let mut many = Vec::new();
+    let scores: &mut [f64] = if pairs <= small.len() {
+        &mut small[..pairs]
+    } else {
+        many.resize(pairs, 0.0);
+        &mut many
+    };
+    for (j, s) in scores.iter_mut().enumerate() {
+        *s = score_arg(argv.get(i + 2 * j))?;
     }
+    let scores = &*scores;
     let lim = limits(ctx);
     let t = match zwrite(&mut ctx.ks, key)? {
         Some(z) => {
             z.maybe_convert(pairs, lim);
-            apply(z, argv, i, pairs, f, lim)
+            apply(z, argv, i, scores, f, lim)
         }
         None if f.xx => Tally::default(),
         None => {
             let mut z = ZSet::new_for(pairs, argv.get(i + 1).len(), lim);
-            let t = apply(&mut z, argv, i, pairs, f, lim);
+            let t = apply(&mut z, argv, i, scores, f, lim);
             if !z.is_empty() {
                 store_new(&mut ctx.ks, key, z);
             }

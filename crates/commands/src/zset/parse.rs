@@ -1,7 +1,7 @@
 //! Argument parsing with Redis 8.2's exact acceptance rules and errors.
 
 use crate::error::{CmdError, NOT_FLOAT};
-use crate::util::parse_f64;
+use crate::util::{parse_f64, parse_i64};
 use moon_store::zset::{LexBound, LexRange, ScoreRange};
 
 pub const NAN_SCORE: CmdError = CmdError::fixed("ERR resulting score is not a number (NaN)");
@@ -21,6 +21,10 @@ pub fn is_opt(arg: &[u8], kw: &str) -> bool {
 /// it (string2d: strtod of the whole argument, no leading space, no NaN,
 /// and no overflow to infinity or underflow to zero).
 pub fn parse_double(arg: &[u8]) -> Option<f64> {
+    // Integers (the common score) convert exactly as strtod rounds them.
+    if let Some(i) = parse_i64(arg) {
+        return Some(i as f64);
+    }
     let v = parse_f64(arg)?;
     if v.is_infinite() && !spells_infinity(arg) {
         return None;
@@ -56,6 +60,9 @@ pub fn score_arg(arg: &[u8]) -> Result<f64, CmdError> {
 fn range_value(s: &[u8]) -> Option<f64> {
     if s.is_empty() {
         return Some(0.0);
+    }
+    if let Some(i) = parse_i64(s) {
+        return Some(i as f64);
     }
     let v: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
     (!v.is_nan()).then_some(v)
@@ -102,7 +109,7 @@ pub fn range_long(arg: &[u8], min: i64, max: i64, msg: Option<&'static str>) -> 
         Some(m) => CmdError::fixed(m),
         None => default,
     };
-    let v = crate::util::parse_i64(arg).ok_or_else(|| bad(crate::error::NOT_INTEGER))?;
+    let v = parse_i64(arg).ok_or_else(|| bad(crate::error::NOT_INTEGER))?;
     if v < min || v > max {
         return Err(bad(CmdError::err(format!("value is out of range, value must between {min} and {max}"))));
     }
@@ -112,7 +119,7 @@ pub fn range_long(arg: &[u8], min: i64, max: i64, msg: Option<&'static str>) -> 
 /// Redis' getPositiveLongFromObjectOrReply: a bad integer and a negative
 /// one get the same message.
 pub fn positive_long(arg: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
-    match crate::util::parse_i64(arg) {
+    match parse_i64(arg) {
         Some(v) if v >= 0 => Ok(v),
         _ => Err(CmdError::fixed(msg.unwrap_or("ERR value is out of range, must be positive"))),
     }

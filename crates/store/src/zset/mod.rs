@@ -305,7 +305,8 @@ impl ZSet {
             }
         }
         let ZSet::Skiplist(s) = self else { unreachable!("converted above") };
-        match s.score(member) {
+        let h = SkipList::hash(member);
+        match s.score_h(h, member) {
             Some(cur) => {
                 let Some(new) = decide(score, cur, f) else { return Added::Nop };
                 if new.is_nan() {
@@ -314,12 +315,12 @@ impl ZSet {
                 if new == cur {
                     return Added::Same(new);
                 }
-                s.update_score(member, new);
+                s.update_score_h(h, member, new);
                 Added::Updated(new)
             }
             None if f.xx => Added::Nop,
             None => {
-                s.insert(score, member);
+                s.insert_h(h, score, member);
                 Added::Added(score)
             }
         }

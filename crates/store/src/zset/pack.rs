@@ -4,26 +4,32 @@
 //! up to 128 members of at most 64 bytes this way), so every operation is a
 //! linear walk, as in Redis' listpack; what matters here is bytes.
 //!
-//! Entry layout: `[score][member length, LEB128][member bytes]`.
-//!
-//! The score's first byte says how it is stored. Integral scores (the
-//! usual ranks, counters and timestamps) take 1, 3, 5 or 7 bytes, anything
-//! else the 9 bytes of a tag plus the raw f64:
+//! Entry layout: a header, then the member bytes. The header's first byte
+//! says how the score is stored:
 //!
 //! ```text
-//! 0x00..=0xEF  the integer tag - 112 (-112..=127)
-//! 0xF0         i16 little endian follows
-//! 0xF1         i32
-//! 0xF2         i48 (6 bytes, sign extended)
-//! 0xF3         f64 bits
+//! 0x00..=0x7F  score (b >> 3) in 0..=15 and member length (b & 7) in
+//!              0..=7, in this one byte: small ranks and counters on short
+//!              members, the common case, cost one byte over the member
+//! 0x80..=0xEF  the integer b - 0x90 (-16..=95)           } then the member
+//! 0xF0         i16 little endian follows                 } length as
+//! 0xF1         i32                                       } LEB128
+//! 0xF2         i48 (6 bytes, sign extended)              }
+//! 0xF3         f64 bits                                  }
 //! ```
+//!
+//! So integral scores (ranks, counters, timestamps) take 1 to 7 bytes and
+//! anything else 9.
 //!
 //! As in Redis' listpack (which stores a score that `double2ll` accepts as
 //! an integer), -0 is stored as the integer 0: a compact set does not keep
 //! the sign of zero, a skiplist does. Replies show the difference
 //! ("0" vs "-0"), so it is kept deliberately.
 
-const SMALL_BIAS: i64 = 112;
+/// First byte of the two-field form: below it, score and length share it.
+const PAIR_LIMIT: u8 = 0x80;
+const SMALL_BASE: u8 = 0x80;
+const SMALL_BIAS: i64 = 0x10;
 const SMALL_MAX: u8 = 0xEF;
 const TAG_I16: u8 = 0xF0;
 const TAG_I32: u8 = 0xF1;
@@ -46,6 +52,7 @@ pub enum Lookup {
     Absent { len: usize },
 }
 
+/// Bytes of the score field of a two-field header starting with `tag`.
 #[inline]
 fn score_len(tag: u8) -> usize {
     match tag {
@@ -57,10 +64,11 @@ fn score_len(tag: u8) -> usize {
     }
 }
 
+/// The score of a two-field header (`b` starts at its tag).
 #[inline]
 fn decode_score(b: &[u8]) -> f64 {
     match b[0] {
-        t @ 0..=SMALL_MAX => (t as i64 - SMALL_BIAS) as f64,
+        t @ SMALL_BASE..=SMALL_MAX => ((t - SMALL_BASE) as i64 - SMALL_BIAS) as f64,
         TAG_I16 => i16::from_le_bytes([b[1], b[2]]) as f64,
         TAG_I32 => i32::from_le_bytes([b[1], b[2], b[3], b[4]]) as f64,
         TAG_I48 => {
@@ -73,13 +81,24 @@ fn decode_score(b: &[u8]) -> f64 {
     }
 }
 
-/// Encode `score` into `out`, returning the byte count.
-fn encode_score(score: f64, out: &mut [u8]) -> usize {
+/// Encode the header of an entry (score and member length) into `out`,
+/// returning its size.
+fn encode_header(score: f64, mlen: usize, out: &mut [u8]) -> usize {
     let i = score as i64;
     // `as` saturates, so a non-integral or huge value fails the round trip.
-    if i as f64 == score && i.unsigned_abs() < 1 << 47 {
-        if (-SMALL_BIAS..=SMALL_MAX as i64 - SMALL_BIAS).contains(&i) {
-            out[0] = (i + SMALL_BIAS) as u8;
+    let integral = i as f64 == score && i.unsigned_abs() < 1 << 47;
+    if integral && (0..16).contains(&i) && mlen < 8 {
+        out[0] = ((i as u8) << 3) | mlen as u8;
+        return 1;
+    }
+    let sl = encode_score(score, integral.then_some(i), out);
+    sl + write_len(mlen, &mut out[sl..])
+}
+
+fn encode_score(score: f64, int: Option<i64>, out: &mut [u8]) -> usize {
+    if let Some(i) = int {
+        if (-SMALL_BIAS..=(SMALL_MAX - SMALL_BASE) as i64 - SMALL_BIAS).contains(&i) {
+            out[0] = (i + SMALL_BIAS) as u8 + SMALL_BASE;
             return 1;
         }
         if let Ok(v) = i16::try_from(i) {
@@ -133,17 +152,38 @@ fn write_len(mut n: usize, out: &mut [u8]) -> usize {
 /// The entry at `pos`: (score, member, offset of the next entry).
 #[inline]
 fn entry_at(buf: &[u8], pos: usize) -> (f64, &[u8], usize) {
-    let sl = score_len(buf[pos]);
+    let h = buf[pos];
+    if h < PAIR_LIMIT {
+        let (m, next) = (pos + 1, pos + 1 + (h & 7) as usize);
+        return ((h >> 3) as f64, &buf[m..next], next);
+    }
+    let sl = score_len(h);
     let score = decode_score(&buf[pos..pos + sl]);
     let (mlen, p) = read_len(buf, pos + sl);
     (score, &buf[p..p + mlen], p + mlen)
+}
+
+/// The score of the entry at `pos`.
+#[inline]
+fn score_at(buf: &[u8], pos: usize) -> f64 {
+    let h = buf[pos];
+    if h < PAIR_LIMIT {
+        (h >> 3) as f64
+    } else {
+        decode_score(&buf[pos..])
+    }
 }
 
 /// The member of the entry at `pos` and the offset of the next entry,
 /// without decoding the score.
 #[inline]
 fn member_at(buf: &[u8], pos: usize) -> (&[u8], usize) {
-    let (mlen, p) = read_len(buf, pos + score_len(buf[pos]));
+    let h = buf[pos];
+    if h < PAIR_LIMIT {
+        let (m, next) = (pos + 1, pos + 1 + (h & 7) as usize);
+        return (&buf[m..next], next);
+    }
+    let (mlen, p) = read_len(buf, pos + score_len(h));
     (&buf[p..p + mlen], p + mlen)
 }
 
@@ -222,7 +262,7 @@ impl Pack {
         while pos < self.buf.len() {
             let (m, next) = member_at(&self.buf, pos);
             if m == member {
-                let score = decode_score(&self.buf[pos..]);
+                let score = score_at(&self.buf, pos);
                 return Lookup::Found { start: pos, end: next, index, score };
             }
             pos = next;
@@ -251,8 +291,7 @@ impl Pack {
 
     fn insert_at(&mut self, pos: usize, score: f64, member: &[u8]) {
         let mut hdr = [0u8; MAX_HEADER];
-        let sl = encode_score(score, &mut hdr);
-        let hl = sl + write_len(member.len(), &mut hdr[sl..]);
+        let hl = encode_header(score, member.len(), &mut hdr);
         let add = hl + member.len();
         self.buf.reserve_exact(add);
         let old = self.buf.len();
@@ -347,27 +386,41 @@ impl<'a> Iterator for PackRevIter<'a> {
 mod tests {
     use super::*;
 
+    fn round_trip(score: f64, member: &[u8]) -> usize {
+        let mut b = vec![0u8; MAX_HEADER];
+        let n = encode_header(score, member.len(), &mut b);
+        b.truncate(n);
+        b.extend_from_slice(member);
+        let (s, m, next) = entry_at(&b, 0);
+        assert_eq!((s, m, next), (score, member, b.len()), "{score}");
+        assert_eq!(member_at(&b, 0), (member, b.len()));
+        assert_eq!(score_at(&b, 0), score);
+        n
+    }
+
     #[test]
-    fn score_encodings_round_trip() {
+    fn headers_round_trip() {
         let vals = [
-            0.0, 1.0, -1.0, 127.0, 128.0, -112.0, -113.0, 32767.0, -32768.0, 32768.0, 2147483647.0, -2147483649.0,
+            0.0, 1.0, 15.0, 16.0, -1.0, -16.0, -17.0, 95.0, 96.0, 32767.0, -32768.0, 32768.0, 2147483647.0, -2147483649.0,
             1.7e12, -((1u64 << 47) as f64) + 1.0, (1u64 << 47) as f64, 1.5, -0.25, f64::INFINITY, f64::NEG_INFINITY, 1e300,
             5e-324, 4611686018427387904.0,
         ];
         for v in vals {
-            let mut b = [0u8; 9];
-            let n = encode_score(v, &mut b);
-            assert_eq!(n, score_len(b[0]), "{v}");
-            assert_eq!(decode_score(&b[..n]), v, "{v}");
+            for m in [&b""[..], b"abc", b"1234567", b"12345678", &[7u8; 300]] {
+                round_trip(v, m);
+            }
         }
-        let mut b = [0u8; 9];
-        assert_eq!(encode_score(5.0, &mut b), 1);
-        assert_eq!(encode_score(1000.0, &mut b), 3);
-        assert_eq!(encode_score(1.7e12, &mut b), 7);
-        assert_eq!(encode_score(0.5, &mut b), 9);
+        assert_eq!(round_trip(5.0, b"m5"), 1);
+        assert_eq!(round_trip(15.0, b"1234567"), 1);
+        assert_eq!(round_trip(15.0, b"12345678"), 2);
+        assert_eq!(round_trip(16.0, b"m16"), 2);
+        assert_eq!(round_trip(1000.0, b"x"), 4);
+        assert_eq!(round_trip(1.7e12, b"x"), 8);
+        assert_eq!(round_trip(0.5, b"x"), 10);
         // -0 becomes 0, as in Redis' listpack.
-        assert_eq!(encode_score(-0.0, &mut b), 1);
-        assert!(decode_score(&b).is_sign_positive());
+        let mut b = [0u8; MAX_HEADER];
+        assert_eq!(encode_header(-0.0, 1, &mut b), 1);
+        assert!(score_at(&b, 0).is_sign_positive());
     }
 
     #[test]

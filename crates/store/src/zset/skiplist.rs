@@ -207,19 +207,35 @@ impl SkipList {
         ((r.trailing_zeros() / 2) as usize + 1).min(MAX_LEVEL)
     }
 
+    /// The hash the member index uses; callers that look a member up and
+    /// then insert or update it pass it to the `_h` variants, hashing once.
+    #[inline]
+    pub fn hash(member: &[u8]) -> u64 {
+        key_hash(member)
+    }
+
     /// The score of `member`, if present.
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.index.find(key_hash(member), member).map(|n| Node::score(n.as_ptr()))
+        self.score_h(key_hash(member), member)
+    }
+
+    #[inline]
+    pub fn score_h(&self, h: u64, member: &[u8]) -> Option<f64> {
+        self.index.find(h, member).map(|n| Node::score(n.as_ptr()))
     }
 
     /// Insert a member known to be absent.
     pub fn insert(&mut self, score: f64, member: &[u8]) {
-        let h = self.random_level();
-        let n = Node::alloc(h, score, member);
+        self.insert_h(key_hash(member), score, member)
+    }
+
+    pub fn insert_h(&mut self, h: u64, score: f64, member: &[u8]) {
+        let level = self.random_level();
+        let n = Node::alloc(level, score, member);
         self.node_bytes += Node::bytes(n);
         self.link(n);
-        self.index.insert(key_hash(member), NonNull::new(n).expect("allocated"));
+        self.index.insert(h, NonNull::new(n).expect("allocated"));
     }
 
     /// Link node `n` (unlinked, any height) at its sorted place.
@@ -324,7 +340,11 @@ impl SkipList {
     /// Change the score of a present member. The node is reused: updated
     /// in place when its position does not change, else moved.
     pub fn update_score(&mut self, member: &[u8], new: f64) -> bool {
-        let Some(n) = self.index.find(key_hash(member), member) else { return false };
+        self.update_score_h(key_hash(member), member, new)
+    }
+
+    pub fn update_score_h(&mut self, h: u64, member: &[u8], new: f64) -> bool {
+        let Some(n) = self.index.find(h, member) else { return false };
         let x = n.as_ptr();
         // SAFETY: `x` is a live linked node.
         unsafe {

@@ -247,3 +247,14 @@ fn big_skiplist_ranks_and_scan() {
     s.check();
     assert!(s.is_empty());
 }
+
+#[test]
+fn print_sizes() {
+    eprintln!("Object={} ZSet={} Pack={}", std::mem::size_of::<crate::Object>(), std::mem::size_of::<ZSet>(), std::mem::size_of::<Pack>());
+    let lim = Limits { max_entries: 128, max_value: 64 };
+    let mut z = ZSet::new_for(20, 2, lim);
+    for j in 1..=20 {
+        z.add(j as f64, format!("m{j}").as_bytes(), AddFlags::default(), lim);
+    }
+    eprintln!("pack bytes={}", z.mem_usage());
+}
