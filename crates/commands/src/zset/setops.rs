@@ -1,14 +1,16 @@
 //! ZUNION ZINTER ZDIFF, their STORE forms, and ZINTERCARD (Redis'
 //! zunionInterDiffGenericCommand): weights, SUM/MIN/MAX aggregation with
 //! Redis' NaN conventions, inputs in ascending size order for union and
-//! intersection (the order scores are aggregated in).
+//! intersection (the order scores are aggregated in). Plain sets are
+//! accepted as inputs, every member scoring 1.
 
 use super::parse::{is_opt, parse_double, positive_long, BAD_WEIGHT};
-use super::{as_zset, limits, store_new};
+use super::{limits, store_new};
 use crate::ctx::{Ctx, KeyAccess};
 use crate::error::{CmdError, CmdResult, SYNTAX, WRONGTYPE};
 use crate::util::int_arg;
 use moon_resp::Argv;
+use moon_store::set::Set;
 use moon_store::zset::ZSet;
 use moon_store::{Object, ValueRef};
 
@@ -88,23 +90,52 @@ pub fn zdiffstore(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     generic(ctx, argv, Some(argv.get(1)), 2, Op::Diff, false)
 }
 
-/// An input's cardinality: 0 when absent, WRONGTYPE unless a sorted set.
-/// (Redis also takes plain sets, every member scoring 1; Moon's set type
-/// has no member access for other families yet, so a set input is
-/// reported as WRONGTYPE until it does.)
+/// An input's cardinality: 0 when absent, WRONGTYPE unless a sorted set
+/// or a set.
 fn source_len(ks: &mut KeyAccess, key: &[u8]) -> Result<usize, CmdError> {
     match ks.read(key) {
         None => Ok(0),
         Some(e) => match e.value() {
             ValueRef::Obj(Object::ZSet(z)) => Ok(z.len()),
+            ValueRef::Obj(Object::Set(s)) => Ok(s.len()),
             _ => Err(WRONGTYPE),
         },
     }
 }
 
-/// The sorted set behind an input already checked by `source_len`.
-fn source<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Option<&'a ZSet> {
-    ks.write(key).and_then(|e| as_zset(e).ok())
+/// An input already checked by `source_len`.
+enum Source<'a> {
+    Z(&'a ZSet),
+    S(&'a Set),
+}
+
+impl Source<'_> {
+    fn score(&self, m: &[u8]) -> Option<f64> {
+        match self {
+            Source::Z(z) => z.score(m),
+            Source::S(s) => s.contains(m).then_some(1.0),
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
+        match self {
+            Source::Z(z) => z.iter().for_each(|(m, s)| f(m, s)),
+            Source::S(s) => {
+                let mut buf = [0u8; 20];
+                for m in s.iter() {
+                    f(m.bytes(&mut buf), 1.0);
+                }
+            }
+        }
+    }
+}
+
+fn source<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Option<Source<'a>> {
+    match ks.write(key)?.value() {
+        ValueRef::Obj(Object::ZSet(z)) => Some(Source::Z(z)),
+        ValueRef::Obj(Object::Set(s)) => Some(Source::S(s)),
+        _ => None,
+    }
 }
 
 fn generic(ctx: &mut Ctx, argv: &Argv, dst: Option<&[u8]>, numkeys_idx: usize, op: Op, card_only: bool) -> CmdResult {
@@ -217,8 +248,8 @@ fn union(ks: &mut KeyAccess, srcs: &[Src], agg: Aggregate) -> Vec<(Vec<u8>, f64)
         acc.reserve(largest.len);
     }
     for s in srcs.iter().filter(|s| s.len > 0) {
-        let Some(z) = source(ks, s.key) else { continue };
-        for (m, sc) in z.iter() {
+        let Some(src) = source(ks, s.key) else { continue };
+        src.for_each(|m, sc| {
             let v = weighted(s.weight, sc);
             match acc.get_mut(m) {
                 Some(t) => agg.apply(t, v),
@@ -226,15 +257,16 @@ fn union(ks: &mut KeyAccess, srcs: &[Src], agg: Aggregate) -> Vec<(Vec<u8>, f64)
                     acc.insert(m.to_vec(), v);
                 }
             }
-        }
+        });
     }
     acc.into_iter().collect()
 }
 
 fn inter(ks: &mut KeyAccess, srcs: &[Src], agg: Aggregate) -> Vec<(Vec<u8>, f64)> {
     let Some(first) = srcs.first().filter(|s| s.len > 0) else { return Vec::new() };
-    let Some(z) = source(ks, first.key) else { return Vec::new() };
-    let mut cand: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), weighted(first.weight, s))).collect();
+    let Some(src) = source(ks, first.key) else { return Vec::new() };
+    let mut cand: Vec<(Vec<u8>, f64)> = Vec::with_capacity(first.len);
+    src.for_each(|m, s| cand.push((m.to_vec(), weighted(first.weight, s))));
     for s in &srcs[1..] {
         let Some(z) = source(ks, s.key) else { return Vec::new() };
         // Only the first input's weighted score is NaN-corrected; the
@@ -255,8 +287,9 @@ fn inter(ks: &mut KeyAccess, srcs: &[Src], agg: Aggregate) -> Vec<(Vec<u8>, f64)
 
 fn diff(ks: &mut KeyAccess, srcs: &[Src]) -> Vec<(Vec<u8>, f64)> {
     let Some(first) = srcs.first().filter(|s| s.len > 0) else { return Vec::new() };
-    let Some(z) = source(ks, first.key) else { return Vec::new() };
-    let mut cand: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+    let Some(src) = source(ks, first.key) else { return Vec::new() };
+    let mut cand: Vec<(Vec<u8>, f64)> = Vec::with_capacity(first.len);
+    src.for_each(|m, s| cand.push((m.to_vec(), s)));
     for s in srcs[1..].iter().filter(|s| s.len > 0) {
         let Some(z) = source(ks, s.key) else { continue };
         cand.retain(|(m, _)| z.score(m).is_none());

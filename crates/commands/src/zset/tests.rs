@@ -155,6 +155,12 @@ fn set_operations() {
     c.run(&["ZADD", "i2", "-inf", "x"]);
     assert_eq!(c.run(&["ZUNION", "2", "i1", "i2", "WITHSCORES"]), "*2\r\n$1\r\nx\r\n$1\r\n0\r\n");
     assert_eq!(c.run(&["ZUNION", "1", "i1", "WEIGHTS", "0", "WITHSCORES"]), "*2\r\n$1\r\nx\r\n$1\r\n0\r\n");
+    // Plain sets take part with score 1.
+    c.run(&["SADD", "s", "x", "q", "7"]);
+    assert_eq!(c.run(&["ZINTER", "2", "s", "a", "WITHSCORES"]), "*2\r\n$1\r\nx\r\n$1\r\n2\r\n");
+    assert_eq!(c.run(&["ZDIFF", "2", "s", "a"]), "*2\r\n$1\r\n7\r\n$1\r\nq\r\n");
+    c.run(&["RPUSH", "l", "x"]);
+    assert_eq!(c.run(&["ZUNION", "2", "a", "l"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
     let mut c = resp3();
     c.run(&["ZADD", "a", "1", "x"]);
     assert_eq!(c.run(&["ZUNION", "1", "a", "WITHSCORES"]), "*1\r\n*2\r\n$1\r\nx\r\n,1\r\n");

@@ -248,13 +248,17 @@ fn big_skiplist_ranks_and_scan() {
     assert!(s.is_empty());
 }
 
+/// The memory bar's shape (20 members "m1".."m20" scored 1..20): one
+/// byte of header for the 15 entries with scores below 16, two for the
+/// rest, no other overhead.
 #[test]
-fn print_sizes() {
-    eprintln!("Object={} ZSet={} Pack={}", std::mem::size_of::<crate::Object>(), std::mem::size_of::<ZSet>(), std::mem::size_of::<Pack>());
+fn compact_size_of_twenty_small_members() {
     let lim = Limits { max_entries: 128, max_value: 64 };
     let mut z = ZSet::new_for(20, 2, lim);
     for j in 1..=20 {
         z.add(j as f64, format!("m{j}").as_bytes(), AddFlags::default(), lim);
     }
-    eprintln!("pack bytes={}", z.mem_usage());
+    let members: usize = (1..=20).map(|j| format!("m{j}").len()).sum();
+    assert_eq!(z.mem_usage(), members + 15 + 5 * 2);
+    assert!(std::mem::size_of::<ZSet>() <= 24, "fits an Object without growing it");
 }
