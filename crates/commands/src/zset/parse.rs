@@ -22,8 +22,8 @@ pub fn is_opt(arg: &[u8], kw: &str) -> bool {
 /// and no overflow to infinity or underflow to zero).
 pub fn parse_double(arg: &[u8]) -> Option<f64> {
     // Integers (the common score) convert exactly as strtod rounds them.
-    if let Some(i) = parse_i64(arg) {
-        return Some(i as f64);
+    if let Some(v) = parse_i64(arg).map(|i| i as f64).or_else(|| digits(arg)) {
+        return Some(v);
     }
     let v = parse_f64(arg)?;
     if v.is_infinite() && !spells_infinity(arg) {
@@ -33,6 +33,20 @@ pub fn parse_double(arg: &[u8]) -> Option<f64> {
         return None;
     }
     Some(v)
+}
+
+/// Plain digit strings (leading zeros allowed, as strtod takes them) short
+/// enough to be exact; "-0" keeps its sign.
+fn digits(arg: &[u8]) -> Option<f64> {
+    let (neg, d) = match arg.first()? {
+        b'-' => (true, &arg[1..]),
+        _ => (false, arg),
+    };
+    if d.is_empty() || d.len() > 15 || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = d.iter().fold(0i64, |v, c| v * 10 + (c - b'0') as i64) as f64;
+    Some(if neg { -v } else { v })
 }
 
 fn spells_infinity(arg: &[u8]) -> bool {
@@ -220,6 +234,9 @@ mod tests {
         assert_eq!(parse_double(b" 1"), None);
         assert_eq!(parse_double(b""), None);
         assert_eq!(parse_double(b"nan"), None);
+        assert_eq!(parse_double(b"000000012345"), Some(12345.0));
+        assert_eq!(parse_double(b"-007"), Some(-7.0));
+        assert!(parse_double(b"-0").unwrap().is_sign_negative());
     }
 
     #[test]

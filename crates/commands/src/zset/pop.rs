@@ -25,19 +25,11 @@ pub fn first_zset_key<'k>(ks: &mut KeyAccess, keys: impl Iterator<Item = &'k [u8
 /// empties. Nothing happens if `key` holds no sorted set.
 pub fn pop_elements(ks: &mut KeyAccess, key: &[u8], max: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
     let Ok(Some(z)) = zwrite(ks, key) else { return Vec::new() };
-    let len = z.len();
-    let n = count.min(len);
-    if n == 0 {
-        return Vec::new();
-    }
-    let items: Vec<(Vec<u8>, f64)> = z.iter_from(0, max).take(n).map(|(m, s)| (m.to_vec(), s)).collect();
-    let first = if max { len - n } else { 0 };
-    z.remove_rank_range(first, first + n - 1);
-    let emptied = z.is_empty();
-    if emptied {
+    let items = z.pop_n(max, count);
+    if z.is_empty() {
         delete_emptied(ks, key);
     }
-    ks.dirty += n as u64;
+    ks.dirty += items.len() as u64;
     items
 }
 

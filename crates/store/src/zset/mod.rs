@@ -276,7 +276,7 @@ impl ZSet {
             return Added::Nan;
         }
         if let ZSet::Listpack(p) = self {
-            match p.find(member) {
+            match p.find_slot(member, score) {
                 Lookup::Found { start, end, score: cur, .. } => {
                     let Some(new) = decide(score, cur, f) else { return Added::Nop };
                     if new.is_nan() {
@@ -289,7 +289,7 @@ impl ZSet {
                     p.insert(new, member);
                     return Added::Updated(new);
                 }
-                Lookup::Absent { len } => {
+                Lookup::Absent { len, slot } => {
                     if f.xx {
                         return Added::Nop;
                     }
@@ -297,7 +297,7 @@ impl ZSet {
                         && member.len() <= lim.max_value
                         && p.encoded_len() + member.len() <= PACK_SAFETY_LIMIT;
                     if fits {
-                        p.insert(score, member);
+                        p.insert_at(slot, score, member);
                         return Added::Added(score);
                     }
                     self.to_skiplist(len + 1);
@@ -390,10 +390,8 @@ impl ZSet {
         match self {
             ZSet::Listpack(p) => {
                 // zzlIsInRange: the last element reaches min, the first max.
-                let offs = p.offsets();
-                let (&first, &last) = (offs.first()?, offs.last()?);
-                let (fs, fm, _) = p.entry(first as usize);
-                let (ls, lm, _) = p.entry(last as usize);
+                let (fm, fs) = p.iter().next()?;
+                let (lm, ls) = p.iter().last()?;
                 if !gte(ls, lm) || !lte(fs, fm) {
                     return None;
                 }
@@ -404,7 +402,7 @@ impl ZSet {
                         }
                     }
                 } else {
-                    for (i, &o) in offs.iter().rev().enumerate() {
+                    for (i, &o) in p.offsets().iter().rev().enumerate() {
                         let (s, m, _) = p.entry(o as usize);
                         if lte(s, m) {
                             return gte(s, m).then_some(i);
@@ -507,11 +505,50 @@ impl ZSet {
 
     /// Remove and return the lowest (or, with `max`, highest) element.
     pub fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
-        let (m, s) = self.iter_from(0, max).next().map(|(m, s)| (m.to_vec(), s))?;
-        let len = self.len();
-        let r = if max { len - 1 } else { 0 };
-        self.remove_rank_range(r, r);
-        Some((m, s))
+        self.pop_n(max, 1).pop()
+    }
+
+    /// Remove and return up to `count` elements from the low (or, with
+    /// `max`, high) end, in popping order.
+    pub fn pop_n(&mut self, max: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
+        match self {
+            ZSet::Listpack(p) if !max => {
+                // From the front: one walk, one memmove.
+                let mut out = Vec::new();
+                let mut end = 0;
+                while out.len() < count && end < p.encoded_len() {
+                    let (s, m, next) = p.entry(end);
+                    out.push((m.to_vec(), s));
+                    end = next;
+                }
+                p.remove_span(0, end);
+                out
+            }
+            ZSet::Listpack(p) => {
+                let offs = p.offsets();
+                let first = offs.len().saturating_sub(count);
+                let out = offs[first..].iter().rev().map(|&o| {
+                    let (s, m, _) = p.entry(o as usize);
+                    (m.to_vec(), s)
+                });
+                let out: Vec<_> = out.collect();
+                if let Some(&start) = offs.get(first) {
+                    p.remove_span(start as usize, p.encoded_len());
+                }
+                out
+            }
+            ZSet::Skiplist(s) => {
+                let len = s.len();
+                let n = count.min(len);
+                if n == 0 {
+                    return Vec::new();
+                }
+                let out: Vec<_> = s.iter_from(if max { len - 1 } else { 0 }, max).take(n).map(|(m, sc)| (m.to_vec(), sc)).collect();
+                let first = if max { len - n } else { 0 };
+                s.remove_rank_range(first, first + n - 1);
+                out
+            }
+        }
     }
 
     /// The element at forward rank `r`.

@@ -46,14 +46,34 @@ pub struct Pack {
     buf: Vec<u8>,
 }
 
-/// Where a member is, or how many entries were walked looking for it.
+/// Where a member is, or how many entries were walked looking for it
+/// (and, from `find_slot`, where it would be inserted).
 pub enum Lookup {
     Found { start: usize, end: usize, index: usize, score: f64 },
-    Absent { len: usize },
+    Absent { len: usize, slot: usize },
+}
+
+/// Member equality. Members often share a prefix ("user:1001",
+/// "user:1002"), so their tails rule most of them out before memcmp.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let tail = |x: &[u8]| u64::from_ne_bytes([x[n - 8], x[n - 7], x[n - 6], x[n - 5], x[n - 4], x[n - 3], x[n - 2], x[n - 1]]);
+        if tail(a) != tail(b) {
+            return false;
+        }
+    } else if n > 0 && a[n - 1] != b[n - 1] {
+        return false;
+    }
+    a == b
 }
 
 /// Bytes of the score field of a two-field header starting with `tag`.
-#[inline]
+#[inline(always)]
 fn score_len(tag: u8) -> usize {
     match tag {
         0..=SMALL_MAX => 1,
@@ -65,7 +85,7 @@ fn score_len(tag: u8) -> usize {
 }
 
 /// The score of a two-field header (`b` starts at its tag).
-#[inline]
+#[inline(always)]
 fn decode_score(b: &[u8]) -> f64 {
     match b[0] {
         t @ SMALL_BASE..=SMALL_MAX => ((t - SMALL_BASE) as i64 - SMALL_BIAS) as f64,
@@ -120,8 +140,11 @@ fn encode_score(score: f64, int: Option<i64>, out: &mut [u8]) -> usize {
     9
 }
 
-#[inline]
+#[inline(always)]
 fn read_len(b: &[u8], mut pos: usize) -> (usize, usize) {
+    if b[pos] < 0x80 {
+        return (b[pos] as usize, pos + 1);
+    }
     let mut v = 0usize;
     let mut shift = 0;
     loop {
@@ -150,7 +173,7 @@ fn write_len(mut n: usize, out: &mut [u8]) -> usize {
 }
 
 /// The entry at `pos`: (score, member, offset of the next entry).
-#[inline]
+#[inline(always)]
 fn entry_at(buf: &[u8], pos: usize) -> (f64, &[u8], usize) {
     let h = buf[pos];
     if h < PAIR_LIMIT {
@@ -164,7 +187,7 @@ fn entry_at(buf: &[u8], pos: usize) -> (f64, &[u8], usize) {
 }
 
 /// The score of the entry at `pos`.
-#[inline]
+#[inline(always)]
 fn score_at(buf: &[u8], pos: usize) -> f64 {
     let h = buf[pos];
     if h < PAIR_LIMIT {
@@ -176,7 +199,7 @@ fn score_at(buf: &[u8], pos: usize) -> f64 {
 
 /// The member of the entry at `pos` and the offset of the next entry,
 /// without decoding the score.
-#[inline]
+#[inline(always)]
 fn member_at(buf: &[u8], pos: usize) -> (&[u8], usize) {
     let h = buf[pos];
     if h < PAIR_LIMIT {
@@ -188,7 +211,7 @@ fn member_at(buf: &[u8], pos: usize) -> (&[u8], usize) {
 }
 
 /// Whether (s1, m1) sorts after (s2, m2): score first, then member bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn after(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> bool {
     s1 > s2 || (s1 == s2 && m1 > m2)
 }
@@ -261,14 +284,44 @@ impl Pack {
         let mut index = 0;
         while pos < self.buf.len() {
             let (m, next) = member_at(&self.buf, pos);
-            if m == member {
+            if same(m, member) {
                 let score = score_at(&self.buf, pos);
                 return Lookup::Found { start: pos, end: next, index, score };
             }
             pos = next;
             index += 1;
         }
-        Lookup::Absent { len: index }
+        Lookup::Absent { len: index, slot: pos }
+    }
+
+    /// `find`, also noting where (score, member) would be inserted, so an
+    /// add of a new member walks the buffer once.
+    pub fn find_slot(&self, member: &[u8], score: f64) -> Lookup {
+        let buf = &self.buf[..];
+        let (mut pos, mut index) = (0, 0);
+        // Up to the insertion point scores are decoded too...
+        while pos < buf.len() {
+            let (s, m, next) = entry_at(buf, pos);
+            if same(m, member) {
+                return Lookup::Found { start: pos, end: next, index, score: s };
+            }
+            if after(s, m, score, member) {
+                break;
+            }
+            pos = next;
+            index += 1;
+        }
+        // ...past it only members are compared.
+        let slot = pos;
+        while pos < buf.len() {
+            let (m, next) = member_at(buf, pos);
+            if same(m, member) {
+                return Lookup::Found { start: pos, end: next, index, score: score_at(buf, pos) };
+            }
+            pos = next;
+            index += 1;
+        }
+        Lookup::Absent { len: index, slot }
     }
 
     /// Insert a member known to be absent at its sorted place.
@@ -289,7 +342,9 @@ impl Pack {
         self.insert_at(self.buf.len(), score, member);
     }
 
-    fn insert_at(&mut self, pos: usize, score: f64, member: &[u8]) {
+    /// Insert at byte offset `pos`, which must be where the entry sorts
+    /// (as `find_slot` reports it).
+    pub fn insert_at(&mut self, pos: usize, score: f64, member: &[u8]) {
         let mut hdr = [0u8; MAX_HEADER];
         let hl = encode_header(score, member.len(), &mut hdr);
         let add = hl + member.len();
@@ -450,7 +505,12 @@ mod tests {
             }
             Lookup::Absent { .. } => panic!("a is there"),
         }
-        assert!(matches!(p.find(b"a"), Lookup::Absent { len: 3 }));
+        assert!(matches!(p.find(b"a"), Lookup::Absent { len: 3, .. }));
+        let Lookup::Absent { slot, .. } = p.find_slot(b"y", 1.0) else { panic!("absent") };
+        p.insert_at(slot, 1.0, b"y");
+        // (1, "y") sorts before (1, "z").
+        assert_eq!(p.iter().nth(1), Some((&b"y"[..], 1.0)));
+        p.remove_range(1, 1);
         let rev: Vec<_> = PackRevIter::new(&p, 1).map(|(m, _)| m.to_vec()).collect();
         assert_eq!(rev, vec![b"z".to_vec(), b"long member name".to_vec()]);
         p.remove_range(0, 2);

@@ -112,11 +112,16 @@ fn random_operations_match_the_model() {
                 }
                 8 => {
                     let max = rng.gen();
+                    let n = rng.gen_range(0..4);
                     let want = sorted(&m);
-                    let got = z.pop(max);
-                    let expect = if max { want.last() } else { want.first() }.map(|(s, x)| (x.clone(), *s));
+                    let got = z.pop_n(max, n);
+                    let expect: Vec<_> = if max { want.iter().rev().take(n).collect::<Vec<_>>() } else { want.iter().take(n).collect() };
+                    let expect: Vec<_> = expect.into_iter().map(|(s, x)| (x.clone(), *s)).collect();
                     assert_eq!(got, expect);
-                    if let Some((x, _)) = got {
+                    for (x, _) in got {
+                        m.retain(|(_, y)| *y != x);
+                    }
+                    if let Some((x, _)) = z.pop(max) {
                         m.retain(|(_, y)| *y != x);
                     }
                 }
