@@ -80,14 +80,14 @@ fn zadd_generic(ctx: &mut Ctx, argv: &Argv, incr_cmd: bool) -> CmdResult {
         i += 1;
     }
     let elements = argv.len() - i;
-    if elements == 0 || elements % 2 != 0 {
+    if elements == 0 || !elements.is_multiple_of(2) {
         return Err(SYNTAX);
     }
     let pairs = elements / 2;
     if f.nx && f.xx {
         return Err(CmdError::err("XX and NX options at the same time are not compatible"));
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if ((f.gt || f.lt) && f.nx) || (f.gt && f.lt) {
         return Err(CmdError::err("GT, LT, and/or NX options at the same time are not compatible"));
     }
     if f.incr && pairs > 1 {

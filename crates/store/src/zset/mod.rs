@@ -245,11 +245,11 @@ impl ZSet {
     /// past the entries threshold (zsetTypeMaybeConvert).
     pub fn maybe_convert(&mut self, size_hint: usize, lim: Limits) {
         if self.is_listpack() && size_hint > lim.max_entries {
-            self.to_skiplist(size_hint);
+            self.convert_to_skiplist(size_hint);
         }
     }
 
-    fn to_skiplist(&mut self, cap: usize) {
+    fn convert_to_skiplist(&mut self, cap: usize) {
         if let ZSet::Listpack(p) = self {
             let mut s = SkipList::with_capacity(cap.max(p.len()));
             for (m, sc) in p.iter() {
@@ -300,7 +300,7 @@ impl ZSet {
                         p.insert_at(slot, score, member);
                         return Added::Added(score);
                     }
-                    self.to_skiplist(len + 1);
+                    self.convert_to_skiplist(len + 1);
                 }
             }
         }
