@@ -35,6 +35,22 @@ fn parse_binds(spec: &str) -> Result<Vec<BindAddr>, String> {
     Ok(v)
 }
 
+/// Whether another process already listens on the address. Our listeners
+/// use SO_REUSEPORT, which would otherwise let a second server (same user)
+/// silently share the port; a plain bind fails on it as Redis' does.
+fn port_taken(ip: IpAddr, port: u16) -> Option<std::io::Error> {
+    let addr = SocketAddr::new(ip, port);
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(SockProto::TCP)).ok()?;
+    let _ = s.set_reuse_address(true);
+    if ip.is_ipv6() {
+        let _ = s.set_only_v6(true);
+    }
+    match s.bind(&addr.into()) {
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(e),
+        _ => None,
+    }
+}
+
 fn listen_socket(ip: IpAddr, port: u16, backlog: i32) -> std::io::Result<std::net::TcpListener> {
     let addr = SocketAddr::new(ip, port);
     let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(SockProto::TCP))?;
@@ -61,6 +77,9 @@ pub fn start(srv: Arc<Server>) -> Result<(), String> {
     let mut per_thread: Vec<Vec<std::net::TcpListener>> = (0..threads).map(|_| Vec::new()).collect();
     if port != 0 {
         for b in &binds {
+            if let Some(e) = port_taken(b.ip, port) {
+                return Err(format!("Could not create server TCP listening socket {}:{}: {e}", b.ip, port));
+            }
             // On systems without SO_REUSEPORT load balancing only the first
             // thread gets a listener; connections then all land there.
             let n = if cfg!(target_os = "linux") { threads } else { 1 };

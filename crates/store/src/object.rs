@@ -11,7 +11,9 @@ pub enum Object {
     Str(Vec<u8>),
     List(List),
     Hash(Hash),
-    Set(Set),
+    /// Boxed: `Set` is 40 bytes (three intset widths, listpack + count)
+    /// and would grow every Object, i.e. every collection key, to 40.
+    Set(Box<Set>),
     ZSet(ZSet),
 }
 

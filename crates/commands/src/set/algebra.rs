@@ -94,7 +94,7 @@ fn store(ctx: &mut Ctx, dst: &[u8], mut set: Set) {
     let n = set.len();
     if n > 0 {
         set.shrink_to_fit();
-        ctx.ks.insert(Entry::new_obj(dst, Object::Set(set), None));
+        ctx.ks.insert(Entry::new_obj(dst, Object::Set(Box::new(set)), None));
         ctx.ks.dirty = dirty + 1;
     } else {
         let removed = ctx.ks.remove(dst).is_some();

@@ -26,7 +26,7 @@ pub fn sadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             for m in argv.iter().skip(2) {
                 added += s.add(m, &lim) as i64;
             }
-            ctx.ks.insert(Entry::new_obj(key, Object::Set(s), None));
+            ctx.ks.insert(Entry::new_obj(key, Object::Set(Box::new(s)), None));
         }
     }
     ctx.ks.dirty = dirty + added as u64;
@@ -157,7 +157,7 @@ pub fn smove(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         None => {
             let mut s = Set::create(m, 1, &lim);
             s.add(m, &lim);
-            ctx.ks.insert(Entry::new_obj(dst, Object::Set(s), None));
+            ctx.ks.insert(Entry::new_obj(dst, Object::Set(Box::new(s)), None));
             true
         }
     };

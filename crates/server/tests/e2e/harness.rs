@@ -16,6 +16,17 @@ pub fn free_port() -> u16 {
 
 impl Moon {
     pub fn start(extra: &[&str]) -> Moon {
+        // Tests run in parallel and a free port can be handed to two of
+        // them; the loser's moon exits ("in use"), so try another port.
+        for _ in 0..5 {
+            if let Some(m) = Self::try_start(extra) {
+                return m;
+            }
+        }
+        panic!("moon did not start on any of 5 ports");
+    }
+
+    fn try_start(extra: &[&str]) -> Option<Moon> {
         let port = free_port();
         // A config file path, like redis-server's, must come first.
         let (file, flags) = match extra.first() {
@@ -26,13 +37,20 @@ impl Moon {
         args.extend(["--port".to_string(), port.to_string(), "--bind".into(), "127.0.0.1".into(), "--threads".into(), "2".into()]);
         args.extend(flags.iter().map(|s| s.to_string()));
         let child = Command::new(env!("CARGO_BIN_EXE_moon")).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn moon");
-        let m = Moon { port, child };
+        let mut m = Moon { port, child };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        loop {
+            if !m.alive() {
+                return None;
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // Listening, and still ours (not another test's server).
+                std::thread::sleep(Duration::from_millis(20));
+                return m.alive().then_some(m);
+            }
             assert!(Instant::now() < deadline, "moon did not start listening on {port}");
             std::thread::sleep(Duration::from_millis(20));
         }
-        m
     }
 
     pub fn client(&self) -> redis::Connection {

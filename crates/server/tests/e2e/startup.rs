@@ -57,3 +57,12 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn a_port_in_use_is_refused_like_redis() {
+    let first = Moon::start(&[]);
+    let port = first.port.to_string();
+    let (code, msg) = run(&["--port", &port, "--bind", "127.0.0.1"]);
+    assert_eq!(code, 1, "{msg}");
+    assert!(msg.contains("in use"), "{msg}");
+}
