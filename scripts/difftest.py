@@ -171,6 +171,9 @@ def main():
     if args.self_check:
         srvs = [servers.reference_server(ref_bin, "redis-a"), servers.reference_server(ref_bin, "redis-b")]
     else:
+        # Servers run in their own work directories: a relative path would
+        # resolve there, not here.
+        args.moon = os.path.abspath(args.moon)
         if not os.path.exists(args.moon):
             print("moon binary not found at %s (cargo build -p moon-server, or pass --moon)" % args.moon)
             return 2
