@@ -46,7 +46,10 @@ fn generate_command_docs() {
     for (full, key, v) in entries {
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let strs = |k: &str| -> Vec<String> {
-            v.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_lowercase)).collect()).unwrap_or_default()
+            v.get(k)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_lowercase)).collect())
+                .unwrap_or_default()
         };
         let summary = summaries.get(key).unwrap_or_else(|| panic!("no summary for {key} in {summaries_path}"));
         let _ = writeln!(

@@ -6,8 +6,8 @@ use crate::error::{CmdError, WRONGTYPE};
 use crate::state::Server;
 use crate::table::TableEntry;
 use moon_resp::Out;
-use moon_store::{Db, Entry, Object, Stripe, ValueRef};
 use moon_store::spin::SpinGuard as MutexGuard;
+use moon_store::{Db, Entry, Object, Stripe, ValueRef};
 
 pub struct Ctx<'a> {
     pub srv: &'a Server,

@@ -263,7 +263,11 @@ fn evict(srv: &Server, now: i64) -> Outcome {
     let mut keys = 0u64;
     let mut r = Outcome::Ok;
     while freed < to_free {
-        let got = if policy.is_random() { evict_random(srv, &mut inner, policy, now) } else { evict_pooled(srv, &mut inner, policy, samples, now) };
+        let got = if policy.is_random() {
+            evict_random(srv, &mut inner, policy, now)
+        } else {
+            evict_pooled(srv, &mut inner, policy, samples, now)
+        };
         let Some(bytes) = got else {
             r = Outcome::Fail;
             break;

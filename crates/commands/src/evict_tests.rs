@@ -84,8 +84,14 @@ fn config_defaults_ranges_and_errors() {
     }
     let policies = "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction";
     assert_eq!(c.run(&["CONFIG", "SET", "maxmemory-policy", "foo"]), config_err("maxmemory-policy", policies));
-    assert_eq!(c.run(&["CONFIG", "SET", "maxmemory-samples", "0"]), config_err("maxmemory-samples", "argument must be between 1 and 64 inclusive"));
-    assert_eq!(c.run(&["CONFIG", "SET", "maxmemory-samples", "65"]), config_err("maxmemory-samples", "argument must be between 1 and 64 inclusive"));
+    assert_eq!(
+        c.run(&["CONFIG", "SET", "maxmemory-samples", "0"]),
+        config_err("maxmemory-samples", "argument must be between 1 and 64 inclusive")
+    );
+    assert_eq!(
+        c.run(&["CONFIG", "SET", "maxmemory-samples", "65"]),
+        config_err("maxmemory-samples", "argument must be between 1 and 64 inclusive")
+    );
     let tenacity = "argument must be between 0 and 100 inclusive";
     assert_eq!(c.run(&["CONFIG", "SET", "maxmemory-eviction-tenacity", "101"]), config_err("maxmemory-eviction-tenacity", tenacity));
     let int_range = "argument must be between 0 and 2147483647 inclusive";
@@ -93,7 +99,10 @@ fn config_defaults_ranges_and_errors() {
     assert_eq!(c.run(&["CONFIG", "SET", "lfu-decay-time", "2147483648"]), config_err("lfu-decay-time", int_range));
     assert_eq!(c.run(&["CONFIG", "SET", "maxmemory", "-1"]), config_err("maxmemory", "argument must be a memory value"));
     assert_eq!(c.run(&["CONFIG", "SET", "maxmemory", "1x"]), config_err("maxmemory", "argument must be a memory value"));
-    assert_eq!(c.run(&["CONFIG", "SET", "maxmemory", "9223372036854775808"]), config_err("maxmemory", "argument must be greater or equal to 0"));
+    assert_eq!(
+        c.run(&["CONFIG", "SET", "maxmemory", "9223372036854775808"]),
+        config_err("maxmemory", "argument must be greater or equal to 0")
+    );
 
     assert_eq!(c.run(&["CONFIG", "SET", "maxmemory-policy", "ALLKEYS-LRU", "maxmemory-samples", "64"]), "+OK\r\n");
     assert_eq!(c.run(&["CONFIG", "GET", "maxmemory-policy"]), "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n");

@@ -12,9 +12,9 @@ use crate::table::TableEntry;
 use crate::util::repr;
 use moon_resp::{Argv, Out};
 use moon_store::clock;
-use std::sync::atomic::Ordering::Relaxed;
 use moon_store::ticks;
 use parking_lot::RwLockReadGuard;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// What the connection must do with the command it submitted.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,7 +57,15 @@ pub fn call_timed<'s>(
     (outcome, ticks::now())
 }
 
-fn dispatch<'s>(srv: &'s Server, conn: &mut ConnState, out: &mut Out, argv: &Argv, now: i64, start: u64, world: &mut WorldHold<'s>) -> Outcome {
+fn dispatch<'s>(
+    srv: &'s Server,
+    conn: &mut ConnState,
+    out: &mut Out,
+    argv: &Argv,
+    now: i64,
+    start: u64,
+    world: &mut WorldHold<'s>,
+) -> Outcome {
     let Some(id) = resolve(srv, out, argv) else { return Outcome::Done };
     let entry = srv.table.get(id);
     let def = entry.def;

@@ -2,10 +2,10 @@
 //! reply writing. No I/O and no async: the server feeds bytes in and takes
 //! bytes out, so the same code serves TCP, TLS, unix sockets and replay.
 
+mod double;
 mod inline;
 mod parse;
 mod write;
-mod double;
 
 pub use double::format_double;
 pub use inline::split_args;

@@ -127,8 +127,16 @@ fn read_cli(args: &[String], out: &mut Vec<Directive>) -> Result<(), String> {
             values.push(args[i].clone());
             i += 1;
         }
-        let text = format!("--{name} {}", values.iter().map(|v| if v.is_empty() { "\"\"".into() } else { v.clone() }).collect::<Vec<_>>().join(" "));
-        out.push(Directive { name: name.to_ascii_lowercase(), values, origin: format!("Reading the command line option '--{name}'"), text: text.trim_end().to_string() });
+        let text = format!(
+            "--{name} {}",
+            values.iter().map(|v| if v.is_empty() { "\"\"".into() } else { v.clone() }).collect::<Vec<_>>().join(" ")
+        );
+        out.push(Directive {
+            name: name.to_ascii_lowercase(),
+            values,
+            origin: format!("Reading the command line option '--{name}'"),
+            text: text.trim_end().to_string(),
+        });
     }
     Ok(())
 }

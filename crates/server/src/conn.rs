@@ -8,9 +8,9 @@ use crate::log::verbose;
 use moon_commands::client::{bump, Action, ClientHandle, ConnState};
 use moon_commands::{call_timed, Outcome, Server, WorldHold};
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
+use moon_store::ticks;
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::Arc;
-use moon_store::ticks;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
@@ -151,10 +151,7 @@ fn run_batch(srv: &Server, conn: &mut ConnState, out: &mut Out, rbuf: &[u8], sta
         if conn.handle.kill_requested.load(Acquire) {
             return Step::Close;
         }
-        let limits = Limits {
-            max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Relaxed),
-            auth_required: !conn.authenticated,
-        };
+        let limits = Limits { max_bulk_len: srv.config.hot.proto_max_bulk_len.load(Relaxed), auth_required: !conn.authenticated };
         match ab.parse(&rbuf[*start..], &limits) {
             Ok(Parsed::Incomplete { hint }) => {
                 *want = hint;

@@ -30,11 +30,7 @@ fn main() {
             // write! rather than println!: `moon --help | head` closes the
             // pipe early, which must not panic.
             use std::io::Write;
-            let _ = if code == 0 {
-                writeln!(std::io::stdout(), "{message}")
-            } else {
-                writeln!(std::io::stderr(), "{message}")
-            };
+            let _ = if code == 0 { writeln!(std::io::stdout(), "{message}") } else { writeln!(std::io::stderr(), "{message}") };
             std::process::exit(code);
         }
         cli::Parsed::Run { config } => run(config),

@@ -4,8 +4,8 @@
 //! an idle server with 16 empty databases stays small.
 
 use crate::slot::{hash_slot, SLOTS};
-use crate::stripe::Stripe;
 use crate::spin::{SpinGuard as MutexGuard, SpinMutex as Mutex};
+use crate::stripe::Stripe;
 use std::sync::OnceLock;
 
 pub struct Db {

@@ -331,7 +331,8 @@ impl Entry {
                 self.set_hdr(2, m | F_EXPIRE);
                 // Redis re-creates the object with room for the expire; an
                 // embedded string that no longer fits becomes raw.
-                if !self.is_boxed() && self.str_encoding() == StrEncoding::Embstr && !fits_embstr(self.key_len(), self.payload_len(), true) {
+                if !self.is_boxed() && self.str_encoding() == StrEncoding::Embstr && !fits_embstr(self.key_len(), self.payload_len(), true)
+                {
                     self.set_str_encoding(StrEncoding::Raw);
                 }
             }

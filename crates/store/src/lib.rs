@@ -3,17 +3,17 @@
 pub mod clock;
 pub mod db;
 pub mod entry;
+mod group;
 pub mod hash;
 pub mod list;
-mod group;
 pub mod object;
 pub mod set;
 pub mod slot;
 pub mod spin;
 pub mod stripe;
+pub mod table;
 pub mod ticks;
 pub mod zset;
-pub mod table;
 
 pub use db::{Db, Keyspace};
 pub use entry::{Entry, StrEncoding, ValueRef};

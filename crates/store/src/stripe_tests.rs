@@ -232,4 +232,3 @@ fn bench_lookup_n(n: usize, reps: usize) {
         h.allocation_size() as f64 / n as f64,
     );
 }
-

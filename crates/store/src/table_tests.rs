@@ -306,7 +306,3 @@ fn memory_per_key_at_100k() {
     assert_eq!(std::mem::size_of::<Option<Entry>>(), 8);
     assert!(per_key < 20.0, "{per_key:.2} bytes/key");
 }
-
-
-
-

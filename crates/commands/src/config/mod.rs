@@ -20,11 +20,22 @@ pub const PROTECTED: u32 = 8;
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
     Bool,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// Accepted in min..=max, stored clamped to lo..=hi (Redis' hz).
-    IntClamped { min: i64, max: i64, lo: i64, hi: i64 },
+    IntClamped {
+        min: i64,
+        max: i64,
+        lo: i64,
+        hi: i64,
+    },
     /// A byte count with optional k/kb/m/mb/g/gb suffix.
-    Memory { min: i64, max: i64 },
+    Memory {
+        min: i64,
+        max: i64,
+    },
     /// An unsigned byte count parsed as Redis' memtoull (maxmemory): an
     /// empty number is 0, overflow wraps, and values past 2^63 - 1 are
     /// refused as negative.
@@ -38,7 +49,10 @@ pub enum Kind {
     /// A feature Moon does not have yet: only its "off" value is accepted,
     /// so scripts that pass it explicitly off keep working, and asking for
     /// it on fails loudly instead of being silently ignored.
-    OffOnly { off: &'static str, why: &'static str },
+    OffOnly {
+        off: &'static str,
+        why: &'static str,
+    },
 }
 
 pub struct Param {

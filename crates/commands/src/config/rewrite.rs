@@ -67,7 +67,11 @@ fn take_slot(slots: &mut Vec<usize>, lines: &[String], text: &str, p: &Param) ->
     if let Kind::ClientOutputBufferLimit = p.kind {
         let class = |l: &str| {
             let c = split_args(l.as_bytes()).and_then(|a| a.get(1).map(|c| c.to_ascii_lowercase())).unwrap_or_default();
-            if c == b"slave" { b"replica".to_vec() } else { c }
+            if c == b"slave" {
+                b"replica".to_vec()
+            } else {
+                c
+            }
         };
         let want = class(text);
         let pos = slots.iter().position(|&n| class(&lines[n]) == want)?;

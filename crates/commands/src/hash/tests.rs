@@ -247,7 +247,10 @@ fn hscan_options() {
     let mut c = TestClient::new();
     c.run(&["HSET", "h", "a", "1", "b", "2", "ab", "3"]);
     assert_eq!(c.run(&["HSCAN", "h", "0", "NOVALUES"]), "*2\r\n$1\r\n0\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nab\r\n");
-    assert_eq!(c.run(&["HSCAN", "h", "0", "MATCH", "a*", "COUNT", "1"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$2\r\nab\r\n$1\r\n3\r\n");
+    assert_eq!(
+        c.run(&["HSCAN", "h", "0", "MATCH", "a*", "COUNT", "1"]),
+        "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$2\r\nab\r\n$1\r\n3\r\n"
+    );
     assert_eq!(c.run(&["HSCAN", "h", "5"]), c.run(&["HSCAN", "h", "0"]), "a compact hash ignores the cursor");
     assert_eq!(c.run(&["HSCAN", "h", "0", "TYPE", "string"]), SYNTAX);
     assert_eq!(c.run(&["HSCAN", "h", "0", "COUNT", "0"]), SYNTAX);

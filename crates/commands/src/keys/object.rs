@@ -116,7 +116,6 @@ mod tests {
     use crate::testing::TestClient;
     use std::sync::atomic::Ordering::Relaxed;
 
-
     #[test]
     fn encoding_through_commands() {
         let mut c = TestClient::new();

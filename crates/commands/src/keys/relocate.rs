@@ -253,10 +253,7 @@ mod tests {
         assert_eq!(c.run(&["MOVE", "d", "16"]), "-ERR DB index is out of range\r\n");
         assert_eq!(c.run(&["MOVE", "d", "-1"]), "-ERR DB index is out of range\r\n");
         assert_eq!(c.run(&["MOVE", "d", "x"]), "-ERR value is not an integer or out of range\r\n");
-        assert_eq!(
-            c.run(&["MOVE", "d", "99999999999"]),
-            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
-        );
+        assert_eq!(c.run(&["MOVE", "d", "99999999999"]), "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
         assert_eq!(c.run(&["MOVE", "nokey", "1"]), ":0\r\n");
         assert_eq!(c.run(&["EXPIRE", "d", "100"]), ":1\r\n");
         assert_eq!(c.run(&["MOVE", "d", "1"]), ":1\r\n");

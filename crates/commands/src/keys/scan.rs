@@ -74,7 +74,8 @@ struct Filter<'a> {
 
 impl Filter<'_> {
     fn accepts(&self, e: &Entry) -> bool {
-        self.pattern.is_none_or(|p| glob_match(p, e.key(), false)) && self.typ.is_none_or(|t| type_name(e).as_bytes().eq_ignore_ascii_case(t))
+        self.pattern.is_none_or(|p| glob_match(p, e.key(), false))
+            && self.typ.is_none_or(|t| type_name(e).as_bytes().eq_ignore_ascii_case(t))
     }
 }
 

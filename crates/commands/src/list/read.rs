@@ -1,7 +1,7 @@
 //! LLEN LRANGE LINDEX LPOS.
 
-use super::{is_kw, symmetric_i64_arg};
 use super::ops::read_list;
+use super::{is_kw, symmetric_i64_arg};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use crate::util::{int_arg, parse_i64};

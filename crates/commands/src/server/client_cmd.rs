@@ -619,7 +619,10 @@ mod tests {
             c.run(&["CLIENT", "SETINFO", "lib-name", "a b"]),
             "-ERR lib-name cannot contain spaces, newlines or special characters.\r\n"
         );
-        assert_eq!(c.run(&["CLIENT", "SETINFO", "LIB-VER", "1.0\n"]), "-ERR lib-ver cannot contain spaces, newlines or special characters.\r\n");
+        assert_eq!(
+            c.run(&["CLIENT", "SETINFO", "LIB-VER", "1.0\n"]),
+            "-ERR lib-ver cannot contain spaces, newlines or special characters.\r\n"
+        );
         assert_eq!(c.run(&["CLIENT", "SETINFO", "LIB-NAME", "redis-py(x)"]), "+OK\r\n");
         assert_eq!(c.run(&["CLIENT", "SETINFO", "lib-ver", "5.0"]), "+OK\r\n");
         let r = c.run(&["CLIENT", "INFO"]);

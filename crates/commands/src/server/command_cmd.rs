@@ -1,9 +1,9 @@
 //! COMMAND: introspection of the command table (bare COMMAND, COUNT, INFO,
 //! DOCS, LIST, GETKEYS, GETKEYSANDFLAGS, HELP), in Redis 7's reply shapes.
 
-mod docs;
 #[cfg(test)]
 mod conformance;
+mod docs;
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
@@ -198,11 +198,8 @@ fn reply_key_spec(out: &mut Out, spec: &KeySpec) {
 }
 
 fn docs_cmd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
-    let ids: Vec<usize> = if argv.len() == 2 {
-        top_level_ids(ctx.srv)
-    } else {
-        argv.iter().skip(2).filter_map(|n| lookup_full(ctx.srv, n)).collect()
-    };
+    let ids: Vec<usize> =
+        if argv.len() == 2 { top_level_ids(ctx.srv) } else { argv.iter().skip(2).filter_map(|n| lookup_full(ctx.srv, n)).collect() };
     ctx.out.map(ids.len());
     for id in ids {
         ctx.out.bulk(ctx.srv.table.get(id).full_name.as_bytes());
@@ -512,9 +509,9 @@ mod tests {
             &mut o,
             &KeySpec { flags: kf::RO, begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, step: 1 } },
         );
-        assert!(String::from_utf8(o.buf).unwrap().ends_with(
-            "$6\r\nkeynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n"
-        ));
+        assert!(String::from_utf8(o.buf)
+            .unwrap()
+            .ends_with("$6\r\nkeynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n"));
     }
 
     #[test]

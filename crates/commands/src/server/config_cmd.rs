@@ -27,8 +27,7 @@ static SUBS: &[CommandDef] = &[
     sub("help", 2, LOADING | STALE, help),
 ];
 
-pub static COMMANDS: &[CommandDef] =
-    &[cmd("config", -2, 0, 0, &[], super::client_cmd::container, G).locking(Locking::None).subs(SUBS)];
+pub static COMMANDS: &[CommandDef] = &[cmd("config", -2, 0, 0, &[], super::client_cmd::container, G).locking(Locking::None).subs(SUBS)];
 
 fn get(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     // (name as shown, parameter): an exact name is echoed as the client
@@ -114,7 +113,14 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 /// memory peak are kept, as in Redis.
 pub fn reset_stats(srv: &Server) {
     let s = &srv.stats;
-    for c in [&s.connections_received, &s.rejected_connections, &s.expired_keys, &s.error_replies, &s.unexpected_error_replies, &s.expire_cycle_cpu_us] {
+    for c in [
+        &s.connections_received,
+        &s.rejected_connections,
+        &s.expired_keys,
+        &s.error_replies,
+        &s.unexpected_error_replies,
+        &s.expire_cycle_cpu_us,
+    ] {
         c.store(0, Relaxed);
     }
     for c in [&s.commands_processed, &s.net_input_bytes, &s.net_output_bytes, &s.keyspace_hits, &s.keyspace_misses] {

@@ -331,10 +331,7 @@ mod tests {
         assert!(line(&mut c, "raw").starts_with("1 encoding:raw serializedlength:2 "));
         assert_eq!(c.run(&["DEBUG", "OBJECT", "nokey"]), "-ERR no such key\r\n");
         assert_eq!(c.srv.stats.keyspace_misses.load(Relaxed), 0);
-        assert_eq!(
-            c.run(&["DEBUG", "OBJECT"]),
-            "-ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP.\r\n"
-        );
+        assert_eq!(c.run(&["DEBUG", "OBJECT"]), "-ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP.\r\n");
         assert_eq!((rdb_len_size(63), rdb_len_size(64), rdb_len_size(16384)), (1, 2, 5));
     }
 

@@ -359,7 +359,8 @@ fn rusage(who: libc::c_int) -> (String, String) {
 fn commandstats(srv: &Server, s: &mut String, _now: i64) {
     for e in &srv.table.entries {
         let st = &e.stats;
-        let (calls, usec, rejected, failed) = (st.calls.load(Relaxed), st.usec.load(Relaxed), st.rejected.load(Relaxed), st.failed.load(Relaxed));
+        let (calls, usec, rejected, failed) =
+            (st.calls.load(Relaxed), st.usec.load(Relaxed), st.rejected.load(Relaxed), st.failed.load(Relaxed));
         if calls == 0 && rejected == 0 && failed == 0 {
             continue;
         }
@@ -466,7 +467,8 @@ mod tests {
     #[test]
     fn section_selection() {
         let mut c = TestClient::new();
-        let default = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"];
+        let default =
+            ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"];
         assert_eq!(titles(body(&c.run(&["INFO"]))), default);
         assert_eq!(titles(body(&c.run(&["INFO", "default"]))), default);
         let mut all = default.to_vec();

@@ -229,8 +229,7 @@ fn doctor_report(mon: &LatencyMonitor, threshold_ms: i64, slowlog_us: i64) -> St
     }
     if has("expire-cycle") {
         advice.push(
-            "Expiring keys took long. Many keys expiring at the same moment cause this; spreading expire times out helps."
-                .to_string(),
+            "Expiring keys took long. Many keys expiring at the same moment cause this; spreading expire times out helps.".to_string(),
         );
     }
     if !advice.is_empty() {
@@ -328,7 +327,10 @@ mod tests {
         assert_eq!(&lines[2..6], ["   #", "  #|", " o||", "_|||"]);
         assert_eq!(lines[6], "    ");
         assert_eq!(&lines[7..], ["3333", "dddd"]);
-        assert_eq!((age_label(59), age_label(60), age_label(3599), age_label(3600), age_label(86400)), ("59s".into(), "1m".into(), "59m".into(), "1h".into(), "1d".into()));
+        assert_eq!(
+            (age_label(59), age_label(60), age_label(3599), age_label(3600), age_label(86400)),
+            ("59s".into(), "1m".into(), "59m".into(), "1h".into(), "1d".into())
+        );
         // More than 80 samples wrap into a second block.
         let h = EventHistory { samples: (0..81).map(|i| (i, 5)).collect(), max: 5 };
         let g = render_graph("e", &h, 81);
@@ -359,7 +361,10 @@ mod tests {
         mon.add("command", 12, 200);
         mon.add("fast-command", 12, 30);
         let r = doctor_report(&mon, 5, 10000);
-        assert!(r.contains("1. command: 2 spike(s), average 150 ms (mean deviation 50 ms), about one every 2.00 s; worst ever 200 ms."), "{r}");
+        assert!(
+            r.contains("1. command: 2 spike(s), average 150 ms (mean deviation 50 ms), about one every 2.00 s; worst ever 200 ms."),
+            "{r}"
+        );
         assert!(r.contains("2. fast-command: 1 spike(s), average 30 ms"), "{r}");
         assert!(r.contains("CONFIG SET slowlog-log-slower-than 5000"), "{r}");
         assert!(r.contains("swapping"), "{r}");

@@ -260,12 +260,7 @@ fn doctor_report(s: &MemorySnapshot, clients: u64) -> String {
         ));
     }
     if findings.is_empty() {
-        return format!(
-            "Memory doctor: no problems found. In use: {}, RSS: {}, peak: {}.\n",
-            h(m.used),
-            h(m.rss),
-            h(s.peak)
-        );
+        return format!("Memory doctor: no problems found. In use: {}, RSS: {}, peak: {}.\n", h(m.used), h(m.rss), h(s.peak));
     }
     let mut r = format!("Memory doctor found {} thing(s) worth a look:\n\n", findings.len());
     for (i, f) in findings.iter().enumerate() {

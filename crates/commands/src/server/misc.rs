@@ -129,7 +129,9 @@ mod tests {
     fn shutdown_rules() {
         let mut c = TestClient::new();
         assert_eq!(c.run(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
-        for args in [&["SHUTDOWN", "SAVE", "NOSAVE"][..], &["SHUTDOWN", "x"], &["SHUTDOWN", "ABORT", "NOW"], &["SHUTDOWN", "NOSAVE", "ABORT"]] {
+        for args in
+            [&["SHUTDOWN", "SAVE", "NOSAVE"][..], &["SHUTDOWN", "x"], &["SHUTDOWN", "ABORT", "NOW"], &["SHUTDOWN", "NOSAVE", "ABORT"]]
+        {
             assert_eq!(c.run(args), "-ERR syntax error\r\n", "{args:?}");
         }
         assert!(c.run(&["SHUTDOWN", "SAVE"]).starts_with("-ERR Errors trying to SHUTDOWN. SAVE was requested"));

@@ -98,12 +98,8 @@ mod tests {
         // The reset itself was logged after it ran, then ECHO.
         assert!(r.starts_with("*1\r\n*6\r\n:"), "{r}");
         assert!(r.contains("*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n$15\r\n127.0.0.1:50000\r\n$0\r\n\r\n"), "{r}");
-        let ids: Vec<i64> = c
-            .run(&["SLOWLOG", "GET", "-1"])
-            .split("*6\r\n:")
-            .skip(1)
-            .map(|p| p.split("\r\n").next().unwrap().parse().unwrap())
-            .collect();
+        let ids: Vec<i64> =
+            c.run(&["SLOWLOG", "GET", "-1"]).split("*6\r\n:").skip(1).map(|p| p.split("\r\n").next().unwrap().parse().unwrap()).collect();
         assert_eq!(ids.len(), 3);
         assert!(ids.windows(2).all(|w| w[0] == w[1] + 1), "newest first: {ids:?}");
         assert_eq!(c.run(&["SLOWLOG", "LEN"]), ":4\r\n");
@@ -123,7 +119,10 @@ mod tests {
         let e = "-ERR count should be greater than or equal to -1\r\n";
         assert_eq!(c.run(&["SLOWLOG", "GET", "-2"]), e);
         assert_eq!(c.run(&["SLOWLOG", "GET", "x"]), e);
-        assert_eq!(c.run(&["SLOWLOG", "GET", "1", "2"]), "-ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.\r\n");
+        assert_eq!(
+            c.run(&["SLOWLOG", "GET", "1", "2"]),
+            "-ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.\r\n"
+        );
         assert_eq!(c.run(&["SLOWLOG", "LEN", "x"]), "-ERR wrong number of arguments for 'slowlog|len' command\r\n");
         assert_eq!(c.run(&["SLOWLOG"]), "-ERR wrong number of arguments for 'slowlog' command\r\n");
         assert!(c.run(&["SLOWLOG", "HELP"]).starts_with("*11\r\n+SLOWLOG <subcommand>"));

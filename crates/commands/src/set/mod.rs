@@ -50,7 +50,11 @@ pub static COMMANDS: &[CommandDef] = &[
         -3,
         READONLY,
         S,
-        &[KeySpec { flags: kf::RO | kf::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, step: 1 } }],
+        &[KeySpec {
+            flags: kf::RO | kf::ACCESS,
+            begin: BeginSearch::Index(1),
+            find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, step: 1 },
+        }],
         algebra::sintercard,
         G,
     ),

@@ -48,14 +48,22 @@ fn sadd_srem_and_encodings() {
     assert_eq!(c.run(&["OBJECT", "ENCODING", "l"]), "$9\r\nhashtable\r\n");
     c.run(&["SET", "str", "x"]);
     let wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-    for cmd in [&["SADD", "str", "a"][..], &["SREM", "str", "a"], &["SCARD", "str"], &["SISMEMBER", "str", "a"], &["SMEMBERS", "str"], &["SMISMEMBER", "str", "a"]] {
+    for cmd in [
+        &["SADD", "str", "a"][..],
+        &["SREM", "str", "a"],
+        &["SCARD", "str"],
+        &["SISMEMBER", "str", "a"],
+        &["SMEMBERS", "str"],
+        &["SMISMEMBER", "str", "a"],
+    ] {
         assert_eq!(c.run(cmd), wrong, "{cmd:?}");
     }
 }
 
 #[test]
 fn size_hints_and_thresholds() {
-    let mut c = TestClient::with_config(&[("set-max-intset-entries", "4"), ("set-max-listpack-entries", "3"), ("set-max-listpack-value", "5")]);
+    let mut c =
+        TestClient::with_config(&[("set-max-intset-entries", "4"), ("set-max-listpack-entries", "3"), ("set-max-listpack-value", "5")]);
     let enc = |c: &mut TestClient, k: &str| c.run(&["OBJECT", "ENCODING", k]);
     c.run(&["SADD", "i", "1", "2", "3", "4"]);
     assert_eq!(enc(&mut c, "i"), "$6\r\nintset\r\n");
@@ -319,7 +327,10 @@ fn sscan() {
     c.run(&["SADD", "s", "a", "b", "ab", ""]);
     assert_eq!(c.run(&["SSCAN", "s", "12345"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nab\r\n$0\r\n\r\n");
     assert_eq!(c.run(&["SSCAN", "s", "0", "MATCH", "a*"]), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$2\r\nab\r\n");
-    assert_eq!(c.run(&["SSCAN", "s", "0", "MATCH", "*", "COUNT", "1"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nab\r\n$0\r\n\r\n");
+    assert_eq!(
+        c.run(&["SSCAN", "s", "0", "MATCH", "*", "COUNT", "1"]),
+        "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\nb\r\n$2\r\nab\r\n$0\r\n\r\n"
+    );
     assert_eq!(c.run(&["SSCAN", "s", "x"]), "-ERR invalid cursor\r\n");
     assert_eq!(c.run(&["SSCAN", "s", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
     assert_eq!(c.run(&["SSCAN", "s", "0", "COUNT", "x"]), "-ERR value is not an integer or out of range\r\n");

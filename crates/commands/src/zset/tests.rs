@@ -111,7 +111,10 @@ fn pops() {
     assert_eq!(c.run(&["ZPOPMIN", "z", "1", "2"]), "-ERR syntax error\r\n");
     c.run(&["ZADD", "z2", "1", "a", "2", "b"]);
     assert_eq!(c.run(&["ZPOPMIN", "z2", "0"]), "*0\r\n");
-    assert_eq!(c.run(&["ZMPOP", "2", "z", "z2", "MAX", "COUNT", "5"]), "*2\r\n$2\r\nz2\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+    assert_eq!(
+        c.run(&["ZMPOP", "2", "z", "z2", "MAX", "COUNT", "5"]),
+        "*2\r\n$2\r\nz2\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    );
     assert_eq!(c.run(&["ZMPOP", "1", "z2", "MIN"]), "*-1\r\n");
     assert_eq!(c.run(&["ZMPOP", "0", "z", "MIN"]), "-ERR numkeys should be greater than 0\r\n");
     assert_eq!(c.run(&["ZMPOP", "2", "z", "MIN"]), "-ERR syntax error\r\n");
@@ -133,13 +136,19 @@ fn set_operations() {
     c.run(&["ZADD", "a", "1", "x", "2", "y", "3", "z"]);
     c.run(&["ZADD", "b", "10", "y", "20", "z", "30", "w"]);
     assert_eq!(c.run(&["ZUNION", "2", "a", "b"]), "*4\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n$1\r\nw\r\n");
-    assert_eq!(c.run(&["ZINTER", "2", "a", "b", "WEIGHTS", "2", "1", "WITHSCORES"]), "*4\r\n$1\r\ny\r\n$2\r\n14\r\n$1\r\nz\r\n$2\r\n26\r\n");
+    assert_eq!(
+        c.run(&["ZINTER", "2", "a", "b", "WEIGHTS", "2", "1", "WITHSCORES"]),
+        "*4\r\n$1\r\ny\r\n$2\r\n14\r\n$1\r\nz\r\n$2\r\n26\r\n"
+    );
     assert_eq!(c.run(&["ZINTER", "2", "a", "b", "AGGREGATE", "MIN", "WITHSCORES"]), "*4\r\n$1\r\ny\r\n$1\r\n2\r\n$1\r\nz\r\n$1\r\n3\r\n");
     assert_eq!(c.run(&["ZDIFF", "2", "b", "a", "WITHSCORES"]), "*2\r\n$1\r\nw\r\n$2\r\n30\r\n");
     assert_eq!(c.run(&["ZINTERCARD", "2", "a", "b", "LIMIT", "1"]), ":1\r\n");
     assert_eq!(c.run(&["ZINTERCARD", "2", "a", "b"]), ":2\r\n");
     assert_eq!(c.run(&["ZUNIONSTORE", "d", "2", "a", "b", "AGGREGATE", "MAX"]), ":4\r\n");
-    assert_eq!(c.run(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]), "*8\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$2\r\n10\r\n$1\r\nz\r\n$2\r\n20\r\n$1\r\nw\r\n$2\r\n30\r\n");
+    assert_eq!(
+        c.run(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
+        "*8\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$2\r\n10\r\n$1\r\nz\r\n$2\r\n20\r\n$1\r\nw\r\n$2\r\n30\r\n"
+    );
     assert_eq!(c.run(&["ZINTERSTORE", "d", "2", "a", "nokey"]), ":0\r\n");
     assert_eq!(c.run(&["EXISTS", "d"]), ":0\r\n");
     assert_eq!(c.run(&["ZUNION", "0", "a"]), "-ERR at least 1 input key is needed for 'zunion' command\r\n");

@@ -64,10 +64,7 @@ fn by_score() {
     assert_eq!(c.run(&["ZRANGEBYSCORE", "z", "(nan", "3"]), "-ERR min or max is not a float\r\n");
     assert_eq!(members(&c.run(&["ZRANGEBYSCORE", "z", "", "(2"])), ["a"], "an empty bound is 0");
     assert_eq!(c.run(&["ZRANGEBYSCORE", "z", "2", "3", "WITHSCORES", "LIMIT", "1", "1"]), "*2\r\n$1\r\nc\r\n$1\r\n3\r\n");
-    assert_eq!(
-        members(&c.run(&["ZRANGE", "big", "(49", "50", "BYSCORE"])),
-        ["m050", "m150", "m250"]
-    );
+    assert_eq!(members(&c.run(&["ZRANGE", "big", "(49", "50", "BYSCORE"])), ["m050", "m150", "m250"]);
     assert_eq!(members(&c.run(&["ZRANGE", "big", "+inf", "98", "BYSCORE", "REV", "LIMIT", "2", "3"])), ["m099", "m298", "m198"]);
     assert_eq!(c.run(&["ZCOUNT", "big", "10", "(20"]), ":30\r\n");
     assert_eq!(c.run(&["ZCOUNT", "big", "(99", "+inf"]), ":0\r\n");

@@ -36,7 +36,8 @@ impl Moon {
         let mut args = file;
         args.extend(["--port".to_string(), port.to_string(), "--bind".into(), "127.0.0.1".into(), "--threads".into(), "2".into()]);
         args.extend(flags.iter().map(|s| s.to_string()));
-        let child = Command::new(env!("CARGO_BIN_EXE_moon")).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn moon");
+        let child =
+            Command::new(env!("CARGO_BIN_EXE_moon")).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn moon");
         let mut m = Moon { port, child };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

@@ -6,7 +6,7 @@
 //! list back to "listpack" only when it has shrunk to a single node: to
 //! give the same OBJECT ENCODING answers, Moon must have the same nodes.
 
-use super::limits::{exceeds_limit, is_large, SIZE_ESTIMATE_OVERHEAD, LP_EMPTY};
+use super::limits::{exceeds_limit, is_large, LP_EMPTY, SIZE_ESTIMATE_OVERHEAD};
 use super::node::Node;
 use std::collections::VecDeque;
 

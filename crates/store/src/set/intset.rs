@@ -91,11 +91,7 @@ impl IntSet {
     /// Re-encode at the width `v` needs.
     fn upgrade_for(&mut self, v: i64) {
         let all: Vec<i64> = self.iter().collect();
-        *self = if i32::try_from(v).is_ok() {
-            IntSet::W32(all.into_iter().map(|x| x as i32).collect())
-        } else {
-            IntSet::W64(all)
-        };
+        *self = if i32::try_from(v).is_ok() { IntSet::W32(all.into_iter().map(|x| x as i32).collect()) } else { IntSet::W64(all) };
     }
 
     /// Remove `v`; false if it was not a member.

@@ -39,7 +39,11 @@ impl SetLimits {
     /// From the three CONFIG values (negative values count as 0).
     pub fn new(intset_entries: i64, listpack_entries: i64, listpack_value: i64) -> SetLimits {
         let u = |v: i64| usize::try_from(v).unwrap_or(0);
-        SetLimits { intset_entries: u(intset_entries).min(INTSET_HARD_MAX), listpack_entries: u(listpack_entries), listpack_value: u(listpack_value) }
+        SetLimits {
+            intset_entries: u(intset_entries).min(INTSET_HARD_MAX),
+            listpack_entries: u(listpack_entries),
+            listpack_value: u(listpack_value),
+        }
     }
 }
 
@@ -388,7 +392,8 @@ impl Set {
             }
             Set::Pack(p) => p.retain_indexes(keep),
             Set::Table(t) => {
-                let doomed: Vec<usize> = (0..t.capacity()).filter(|&i| t.slot(i).is_some()).enumerate().filter(|&(k, _)| !keep(k)).map(|(_, i)| i).collect();
+                let doomed: Vec<usize> =
+                    (0..t.capacity()).filter(|&i| t.slot(i).is_some()).enumerate().filter(|&(k, _)| !keep(k)).map(|(_, i)| i).collect();
                 for i in doomed {
                     t.take(i);
                 }

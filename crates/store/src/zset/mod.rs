@@ -293,9 +293,8 @@ impl ZSet {
                     if f.xx {
                         return Added::Nop;
                     }
-                    let fits = len < lim.max_entries
-                        && member.len() <= lim.max_value
-                        && p.encoded_len() + member.len() <= PACK_SAFETY_LIMIT;
+                    let fits =
+                        len < lim.max_entries && member.len() <= lim.max_value && p.encoded_len() + member.len() <= PACK_SAFETY_LIMIT;
                     if fits {
                         p.insert_at(slot, score, member);
                         return Added::Added(score);

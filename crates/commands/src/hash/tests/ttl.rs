@@ -241,8 +241,14 @@ fn hgetex() {
     assert_eq!(c.run(&["HGETEX", "h", "EX", "10", "foo"]), arity);
     assert_eq!(c.run(&["HGETEX", "h", "EX", "abc", "FIELDS"]), super::NOT_INT);
     assert_eq!(c.run(&["HGETEX", "h", "EX", "-1", "FIELDS"]), "-ERR invalid expire time, must be >= 0\r\n");
-    assert_eq!(c.run(&["HGETEX", "h", "KEEPTTL", "FIELDS", "1", "a"]), "-ERR Mandatory argument FIELDS is missing or not at the right position\r\n");
-    assert_eq!(c.run(&["HGETEX", "h", "PXAT", "10", "PX", "10", "FIELDS", "1", "a"]), "-ERR Mandatory argument FIELDS is missing or not at the right position\r\n");
+    assert_eq!(
+        c.run(&["HGETEX", "h", "KEEPTTL", "FIELDS", "1", "a"]),
+        "-ERR Mandatory argument FIELDS is missing or not at the right position\r\n"
+    );
+    assert_eq!(
+        c.run(&["HGETEX", "h", "PXAT", "10", "PX", "10", "FIELDS", "1", "a"]),
+        "-ERR Mandatory argument FIELDS is missing or not at the right position\r\n"
+    );
     assert_eq!(c.run(&["HGETEX", "h", "PERSIST", "FIELDS", "1"]), "-ERR The `numfields` parameter must match the number of arguments\r\n");
     assert_eq!(c.run(&["HGETEX", "h", "FIELDS", "0", "a"]), "-ERR Number of fields must be a positive integer\r\n");
     assert_eq!(c.run(&["HGETEX", "nokey", "EX", "10", "FIELDS", "2", "a", "b"]), "*2\r\n$-1\r\n$-1\r\n");

@@ -169,7 +169,15 @@ fn checker_reports_each_kind_of_mismatch() {
     }
     let problems = mismatches(&bad, &load_spec());
     let text = problems.join("\n");
-    for needle in ["get: arity 3 != spec 2", "get: flags", "MOVABLE_KEYS", "get: acl categories", "get: group", "get: key specs", "frobnicate: not in"] {
+    for needle in [
+        "get: arity 3 != spec 2",
+        "get: flags",
+        "MOVABLE_KEYS",
+        "get: acl categories",
+        "get: group",
+        "get: key specs",
+        "frobnicate: not in",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
