@@ -90,6 +90,14 @@ pub fn float_arg(s: &[u8]) -> Result<f64, CmdError> {
     parse_f64(s).ok_or(NOT_FLOAT)
 }
 
+/// Whether an option argument is the keyword `kw` (case-insensitive; a
+/// C string comparison in Redis, so an embedded NUL ends the argument).
+#[inline]
+pub fn is_opt(arg: &[u8], kw: &str) -> bool {
+    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
+    arg[..end].eq_ignore_ascii_case(kw.as_bytes())
+}
+
 /// Case-insensitive comparison of an argument with an ASCII keyword.
 #[inline]
 pub fn eq_ic(a: &[u8], kw: &str) -> bool {

@@ -4,6 +4,7 @@ use super::read_hash;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::keys::scan::parse_cursor;
+use crate::keys::{scan_options, ScanFamily, ScanOptions};
 use crate::util::{glob_match, parse_i64};
 use moon_resp::{Argv, Out};
 use moon_store::hash::Hash;
@@ -52,30 +53,7 @@ pub fn hscan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     };
-    let (mut count, mut pattern, mut novalues) = (10usize, None, false);
-    let mut i = 3;
-    while i < argv.len() {
-        let opt = argv.get(i);
-        let has_value = i + 1 < argv.len();
-        if opt.eq_ignore_ascii_case(b"count") && has_value {
-            let v = parse_i64(argv.get(i + 1)).ok_or(NOT_INTEGER)?;
-            if v < 1 {
-                return Err(SYNTAX);
-            }
-            count = usize::try_from(v).unwrap_or(usize::MAX);
-            i += 2;
-        } else if opt.eq_ignore_ascii_case(b"match") && has_value {
-            let p = argv.get(i + 1);
-            // "*" matches every field, the empty one included.
-            pattern = (p != b"*").then_some(p);
-            i += 2;
-        } else if opt.eq_ignore_ascii_case(b"novalues") {
-            novalues = true;
-            i += 1;
-        } else {
-            return Err(SYNTAX);
-        }
-    }
+    let ScanOptions { count, pattern, novalues, .. } = scan_options(argv, 3, ScanFamily::Hash)?;
     // Items go to a side buffer: the count in the header comes first.
     let mut body = Out { buf: Vec::new(), proto: ctx.out.proto };
     let mut n = 0;

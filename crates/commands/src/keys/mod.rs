@@ -11,7 +11,7 @@ pub mod object;
 mod relocate;
 pub(crate) mod scan;
 /// SSCAN/HSCAN/ZSCAN parse their cursor exactly like SCAN.
-pub(crate) use scan::parse_cursor;
+pub(crate) use scan::{parse_cursor, scan_options, ScanFamily, ScanOptions};
 
 use crate::ctx::KeyAccess;
 use crate::error::{CmdError, NOT_INTEGER};

@@ -9,7 +9,7 @@ use super::{drain_expired, is_expired};
 use crate::ctx::{type_name, Ctx};
 use crate::error::{CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::state::Server;
-use crate::util::{eq_ic, glob_match, parse_i64};
+use crate::util::{glob_match, is_opt, parse_i64};
 use moon_resp::Argv;
 use moon_store::{Db, Entry};
 
@@ -79,33 +79,63 @@ impl Filter<'_> {
     }
 }
 
-pub fn scan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
-    let cursor = parse_cursor(argv.get(1)).ok_or(INVALID_CURSOR)?;
-    let mut count = 10usize;
-    let mut filter = Filter { pattern: None, typ: None };
-    let mut i = 2;
+/// Which SCAN-family command is parsing: only SCAN takes TYPE, only HSCAN
+/// takes NOVALUES (the others refuse it with Redis' own error).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanFamily {
+    Keys,
+    Hash,
+    Other,
+}
+
+/// The options after a SCAN-family cursor.
+pub(crate) struct ScanOptions<'a> {
+    pub count: usize,
+    /// None for no MATCH, and for "*": it matches every name, the empty one
+    /// included, which the glob matcher would not.
+    pub pattern: Option<&'a [u8]>,
+    pub typ: Option<&'a [u8]>,
+    pub novalues: bool,
+}
+
+/// Parse `[MATCH p] [COUNT n] [TYPE t] [NOVALUES]` from `argv[from..]` the
+/// way Redis' scanGenericCommand does.
+pub(crate) fn scan_options<'a>(argv: &Argv<'a>, from: usize, family: ScanFamily) -> Result<ScanOptions<'a>, CmdError> {
+    let mut o = ScanOptions { count: 10, pattern: None, typ: None, novalues: false };
+    let mut i = from;
     while i < argv.len() {
         let opt = argv.get(i);
         let has_value = i + 1 < argv.len();
-        if eq_ic(opt, "count") && has_value {
+        if is_opt(opt, "count") && has_value {
             let v = parse_i64(argv.get(i + 1)).ok_or(NOT_INTEGER)?;
             if v < 1 {
                 return Err(SYNTAX);
             }
-            count = usize::try_from(v).unwrap_or(usize::MAX);
-        } else if eq_ic(opt, "match") && has_value {
+            o.count = usize::try_from(v).unwrap_or(usize::MAX);
+        } else if is_opt(opt, "match") && has_value {
             let p = argv.get(i + 1);
-            // "*" matches every key, the empty one included.
-            filter.pattern = (p != b"*").then_some(p);
-        } else if eq_ic(opt, "type") && has_value {
-            filter.typ = Some(argv.get(i + 1));
-        } else if eq_ic(opt, "novalues") {
-            return Err(CmdError::err("NOVALUES option can only be used in HSCAN"));
+            o.pattern = (p != b"*").then_some(p);
+        } else if family == ScanFamily::Keys && is_opt(opt, "type") && has_value {
+            o.typ = Some(argv.get(i + 1));
+        } else if is_opt(opt, "novalues") {
+            if family != ScanFamily::Hash {
+                return Err(CmdError::err("NOVALUES option can only be used in HSCAN"));
+            }
+            o.novalues = true;
+            i += 1;
+            continue;
         } else {
             return Err(SYNTAX);
         }
         i += 2;
     }
+    Ok(o)
+}
+
+pub fn scan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
+    let cursor = parse_cursor(argv.get(1)).ok_or(INVALID_CURSOR)?;
+    let o = scan_options(argv, 2, ScanFamily::Keys)?;
+    let (count, filter) = (o.count, Filter { pattern: o.pattern, typ: o.typ });
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let next = walk(ctx.srv, ctx.ks.db, cursor, count, ctx.now(), |e| {
         if filter.accepts(e) {

@@ -4,9 +4,9 @@
 
 use super::{reply_member, set_of};
 use crate::ctx::Ctx;
-use crate::error::{CmdError, CmdResult, NOT_INTEGER, SYNTAX};
-use crate::keys::parse_cursor;
-use crate::util::{eq_ic, glob_match, parse_i64};
+use crate::error::{CmdError, CmdResult};
+use crate::keys::{parse_cursor, scan_options, ScanFamily, ScanOptions};
+use crate::util::glob_match;
 use moon_resp::Argv;
 use moon_store::set::Member;
 
@@ -19,29 +19,7 @@ pub fn sscan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         return Ok(());
     };
     let s = set_of(e)?;
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < argv.len() {
-        let opt = argv.get(i);
-        let has_value = i + 1 < argv.len();
-        if eq_ic(opt, "count") && has_value {
-            let v = parse_i64(argv.get(i + 1)).ok_or(NOT_INTEGER)?;
-            if v < 1 {
-                return Err(SYNTAX);
-            }
-            count = usize::try_from(v).unwrap_or(usize::MAX);
-        } else if eq_ic(opt, "match") && has_value {
-            let p = argv.get(i + 1);
-            // "*" means no filter at all (it would not match "" otherwise).
-            pattern = (p != b"*").then_some(p);
-        } else if eq_ic(opt, "novalues") {
-            return Err(CmdError::err("NOVALUES option can only be used in HSCAN"));
-        } else {
-            return Err(SYNTAX);
-        }
-        i += 2;
-    }
+    let ScanOptions { count, pattern, .. } = scan_options(argv, 3, ScanFamily::Other)?;
     let mut found: Vec<Member> = Vec::new();
     let mut buf = [0u8; 20];
     let next = s.scan(cursor, count, |m| {

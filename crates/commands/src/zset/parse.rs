@@ -9,13 +9,7 @@ pub const BAD_RANGE: CmdError = CmdError::fixed("ERR min or max is not a float")
 pub const BAD_LEX: CmdError = CmdError::fixed("ERR min or max not valid string range item");
 pub const BAD_WEIGHT: CmdError = CmdError::fixed("ERR weight value is not a float");
 
-/// Whether an option argument is the keyword `kw` (case-insensitive; a
-/// C string comparison in Redis, so an embedded NUL ends the argument).
-#[inline]
-pub fn is_opt(arg: &[u8], kw: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(kw.as_bytes())
-}
+pub use crate::util::is_opt;
 
 /// A score, increment or weight the way Redis' getDoubleFromObject takes
 /// it (string2d: strtod of the whole argument, no leading space, no NaN,

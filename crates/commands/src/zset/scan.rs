@@ -2,12 +2,12 @@
 //! does for listpacks; a skiplist is walked through its member index with
 //! a reverse-binary cursor (Redis' dictScan guarantees).
 
-use super::parse::{fmt_g17, is_opt};
+use super::parse::fmt_g17;
 use super::zread;
 use crate::ctx::Ctx;
-use crate::error::{CmdError, CmdResult, SYNTAX};
-use crate::keys::parse_cursor;
-use crate::util::{glob_match, int_arg};
+use crate::error::{CmdError, CmdResult};
+use crate::keys::{parse_cursor, scan_options, ScanFamily, ScanOptions};
+use crate::util::glob_match;
 use moon_resp::{format_double, Argv};
 use moon_store::zset::ZSet;
 
@@ -22,28 +22,7 @@ pub fn zscan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < argv.len() {
-        let more = argv.len() - i >= 2;
-        let a = argv.get(i);
-        if is_opt(a, "count") && more {
-            let v = int_arg(argv.get(i + 1))?;
-            if v < 1 {
-                return Err(SYNTAX);
-            }
-            count = usize::try_from(v).unwrap_or(usize::MAX);
-        } else if is_opt(a, "match") && more {
-            let p = argv.get(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else if is_opt(a, "novalues") {
-            return Err(CmdError::err("NOVALUES option can only be used in HSCAN"));
-        } else {
-            return Err(SYNTAX);
-        }
-        i += 2;
-    }
+    let ScanOptions { count, pattern, .. } = scan_options(argv, 3, ScanFamily::Other)?;
     let keep = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m, false));
     // (member, score text) pairs.
     let mut found: Vec<(&[u8], Vec<u8>)> = Vec::new();
