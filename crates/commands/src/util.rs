@@ -2,32 +2,7 @@
 
 use crate::error::{CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER};
 
-/// Strict integer as Redis' string2ll: optional '-', no spaces, no '+',
-/// no leading zeros.
-pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, d) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
-    if d.is_empty() || d[0] == b'0' {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in d {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    if neg {
-        (v <= i64::MAX as u64 + 1).then(|| (v as i64).wrapping_neg())
-    } else {
-        (v <= i64::MAX as u64).then_some(v as i64)
-    }
-}
+pub use moon_resp::parse_i64;
 
 /// Integer argument or "value is not an integer or out of range".
 pub fn int_arg(s: &[u8]) -> Result<i64, CmdError> {

@@ -9,5 +9,5 @@ mod write;
 
 pub use double::format_double;
 pub use inline::split_args;
-pub use parse::{ArgBuf, Argv, Limits, Parsed, ProtoError, INLINE_MAX_SIZE};
+pub use parse::{parse_i64, ArgBuf, Argv, Limits, Parsed, ProtoError, INLINE_MAX_SIZE};
 pub use write::{Deferred, Out, Protocol};

@@ -242,33 +242,31 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
 }
 
-/// Strict decimal i64 as Redis' `string2ll` (no spaces, no `+`, no leading
-/// zeros except "0").
-pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
+/// Redis' `string2ll`, used for protocol lengths and every integer
+/// argument: optional '-', digits, no leading zeros, no "-0", no spaces or
+/// '+', within i64.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }
-    let (neg, digits) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
-    if digits.is_empty() || (digits[0] == b'0' && digits.len() > 1) {
+    if s == b"0" {
+        return Some(0);
+    }
+    let (neg, d) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
+    if d.is_empty() || !(b'1'..=b'9').contains(&d[0]) {
         return None;
     }
     let mut v: u64 = 0;
-    for &c in digits {
+    for &c in d {
         if !c.is_ascii_digit() {
             return None;
         }
         v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
     }
     if neg {
-        if v > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else if v > i64::MAX as u64 {
-        None
+        (v <= i64::MAX as u64 + 1).then(|| (v as i64).wrapping_neg())
     } else {
-        Some(v as i64)
+        (v <= i64::MAX as u64).then_some(v as i64)
     }
 }
 
@@ -349,7 +347,7 @@ mod tests {
         assert_eq!(parse_i64(b"9223372036854775808"), None);
         assert_eq!(parse_i64(b"01"), None);
         assert_eq!(parse_i64(b"+1"), None);
-        assert_eq!(parse_i64(b"-0"), Some(0));
+        assert_eq!(parse_i64(b"-0"), None);
     }
 
     proptest::proptest! {

@@ -72,25 +72,9 @@ pub fn creation_encoding(key_len: usize, val: &[u8], has_expire: bool) -> StrEnc
     }
 }
 
-/// Redis' string2l: optional '-', digits, no leading zeros, no "-0", in
-/// range. Runs on every string write, so no UTF-8 or str::parse detour.
+/// Redis' string2l: a canonical integer within i64.
 fn is_canonical_i64(s: &[u8]) -> bool {
-    let (neg, d) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if d.is_empty() || d.len() > 19 || (d[0] == b'0' && (d.len() > 1 || neg)) {
-        return false;
-    }
-    let mut v: u64 = 0;
-    for &c in d {
-        if !c.is_ascii_digit() {
-            return false;
-        }
-        v = v * 10 + (c - b'0') as u64;
-    }
-    // 19 digits fit a u64; the sign decides the i64 bound.
-    v <= i64::MAX as u64 + neg as u64
+    moon_resp::parse_i64(s).is_some()
 }
 
 /// A borrowed view of a value.

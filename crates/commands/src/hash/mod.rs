@@ -81,12 +81,7 @@ fn limits(srv: &Server) -> Limits {
     Limits { max_entries: get(&hot.hash_max_listpack_entries), max_value: get(&hot.hash_max_listpack_value) }
 }
 
-/// Whether an option argument is `kw`, compared as Redis compares options
-/// (strcasecmp: a C string, so an embedded NUL ends it).
-fn is_kw(arg: &[u8], kw: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(kw.as_bytes())
-}
+use crate::util::is_opt as is_kw;
 
 fn hash_of(e: &Entry) -> Result<&Hash, CmdError> {
     match e.value() {

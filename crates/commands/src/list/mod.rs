@@ -46,12 +46,7 @@ pub static COMMANDS: &[CommandDef] = &[
     cmd("ltrim", 4, WRITE, L, &[KeySpec::single(1, kf::RW | kf::DELETE)], edit::ltrim, G),
 ];
 
-/// Whether an argument is the keyword `kw`, compared as Redis' strcasecmp
-/// does: as a C string, so bytes after an embedded NUL are ignored.
-fn is_kw(arg: &[u8], kw: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(kw.as_bytes())
-}
+use crate::util::is_opt as is_kw;
 
 /// An integer in -LONG_MAX..=LONG_MAX (Redis rejects LONG_MIN where a
 /// value gets negated: LREM's count, LPOS's rank).

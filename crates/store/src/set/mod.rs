@@ -47,35 +47,8 @@ impl SetLimits {
     }
 }
 
-/// Redis' string2ll: the integer a member spells canonically (optional
-/// '-', no leading zeros, no "-0", no spaces or '+', within i64).
-pub fn parse_int(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, d) = match s[0] {
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if d.is_empty() || !(b'1'..=b'9').contains(&d[0]) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in d {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    if neg {
-        (v <= i64::MAX as u64 + 1).then(|| (v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
-}
+/// The integer a member spells canonically (Redis' string2ll).
+pub use moon_resp::parse_i64 as parse_int;
 
 /// Decimal text of `v` in `buf` (20 bytes hold i64::MIN).
 pub fn format_int(v: i64, buf: &mut [u8; 20]) -> &[u8] {
