@@ -53,8 +53,7 @@ pub fn call_timed<'s>(
     start: u64,
     world: &mut WorldHold<'s>,
 ) -> (Outcome, u64) {
-    let outcome = dispatch(srv, conn, out, argv, now, start, world);
-    (outcome, ticks::now())
+    dispatch(srv, conn, out, argv, now, start, world)
 }
 
 fn dispatch<'s>(
@@ -65,36 +64,56 @@ fn dispatch<'s>(
     now: i64,
     start: u64,
     world: &mut WorldHold<'s>,
-) -> Outcome {
-    let Some(id) = resolve(srv, out, argv) else { return Outcome::Done };
+) -> (Outcome, u64) {
+    match run_checked(srv, conn, out, argv, now, start, world) {
+        // Rejected or paused before running: the end is read here.
+        Err(outcome) => (outcome, ticks::now()),
+        Ok(end) => (Outcome::Done, end),
+    }
+}
+
+/// The checks, the command and its bookkeeping. Err carries an outcome
+/// decided before the handler ran; Ok the tick count when it finished (read
+/// once: it times this command and starts the next one's clock).
+fn run_checked<'s>(
+    srv: &'s Server,
+    conn: &mut ConnState,
+    out: &mut Out,
+    argv: &Argv,
+    now: i64,
+    start: u64,
+    world: &mut WorldHold<'s>,
+) -> Result<u64, Outcome> {
+    let Some(id) = resolve(srv, out, argv) else { return Err(Outcome::Done) };
     let entry = srv.table.get(id);
     let def = entry.def;
 
     if def.has(flag::PROTECTED) && !debug_allowed(srv, conn) {
-        return reject(srv, entry, out, CmdError::err(
+        return Err(reject(srv, entry, out, CmdError::err(
             "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
-        ));
+        )));
     }
     if !conn.authenticated && !def.has(flag::NO_AUTH) {
-        return reject(srv, entry, out, NOAUTH);
+        return Err(reject(srv, entry, out, NOAUTH));
     }
     // A MONITOR client is a replica to Redis: no keyspace access.
     if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {
-        return reject(srv, entry, out, CmdError::err("Replica can't interact with the keyspace"));
+        return Err(reject(srv, entry, out, CmdError::err("Replica can't interact with the keyspace")));
     }
     // Evict before any of the command's stripes is locked.
     if srv.config.hot.maxmemory.load(Relaxed) != 0 {
         if let Err(e) = crate::evict::before_command(srv, conn.thread, def, now, world) {
-            return reject(srv, entry, out, e);
+            return Err(reject(srv, entry, out, e));
         }
     }
     if let Some(until) = srv.paused_for(def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE), now) {
-        return Outcome::Paused { until };
+        return Err(Outcome::Paused { until });
     }
 
     let mark = out.buf.len();
     let result = run_locked(srv, conn, out, entry, argv, now, world);
-    let dur_us = ticks::to_us(ticks::now().saturating_sub(start));
+    let end = ticks::now();
+    let dur_us = ticks::to_us(end.saturating_sub(start));
 
     if let Err(e) = &result {
         out.error(e.as_str());
@@ -117,7 +136,7 @@ fn dispatch<'s>(
         ReplyMode::SkipNext => ReplyMode::Skip,
         m => m,
     };
-    Outcome::Done
+    Ok(end)
 }
 
 /// Find the command (and subcommand) and check arity; on failure the
