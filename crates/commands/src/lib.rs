@@ -1,5 +1,6 @@
 //! The command table, the dispatch path and every command family.
 
+pub mod bitmap;
 pub mod client;
 pub mod config;
 pub mod connection;
@@ -7,15 +8,19 @@ pub mod ctx;
 pub mod error;
 pub mod evict;
 pub mod exec;
+pub mod geo;
 pub mod hash;
+pub mod hll;
 pub mod keys;
 pub mod latency;
 pub mod list;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod spec;
 pub mod state;
 pub mod stats;
+pub mod stream;
 pub mod string;
 pub mod table;
 pub mod testing;

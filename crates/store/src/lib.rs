@@ -10,6 +10,7 @@ pub mod object;
 pub mod set;
 pub mod slot;
 pub mod spin;
+pub mod stream;
 pub mod stripe;
 pub mod table;
 pub mod ticks;

@@ -2,7 +2,7 @@
 //! in its own module and reports its type name, encoding name (as OBJECT
 //! ENCODING prints it), memory usage and free effort.
 
-use crate::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 
 #[derive(Clone)]
 pub enum Object {
@@ -15,6 +15,7 @@ pub enum Object {
     /// and would grow every Object, i.e. every collection key, to 40.
     Set(Box<Set>),
     ZSet(ZSet),
+    Stream(Box<Stream>),
 }
 
 impl Object {
@@ -25,6 +26,7 @@ impl Object {
             Object::Hash(_) => "hash",
             Object::Set(_) => "set",
             Object::ZSet(_) => "zset",
+            Object::Stream(_) => "stream",
         }
     }
 
@@ -36,6 +38,7 @@ impl Object {
             Object::Hash(v) => v.encoding_name(),
             Object::Set(v) => v.encoding_name(),
             Object::ZSet(v) => v.encoding_name(),
+            Object::Stream(v) => v.encoding_name(),
         }
     }
 
@@ -47,6 +50,7 @@ impl Object {
                 Object::Hash(v) => v.mem_usage(),
                 Object::Set(v) => v.mem_usage(),
                 Object::ZSet(v) => v.mem_usage(),
+                Object::Stream(v) => v.mem_usage(),
             }
     }
 
@@ -59,6 +63,7 @@ impl Object {
             Object::Hash(v) => v.free_effort(),
             Object::Set(v) => v.free_effort(),
             Object::ZSet(v) => v.free_effort(),
+            Object::Stream(v) => v.free_effort(),
         }
     }
 }

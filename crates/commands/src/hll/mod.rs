@@ -1,0 +1,5 @@
+//! hll commands (being built).
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! sort commands (being built).
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,5 @@
+//! stream commands (being built).
+
+use crate::spec::CommandDef;
+
+pub static COMMANDS: &[CommandDef] = &[];
