@@ -74,6 +74,13 @@ pub static PARAMS: &[Param] = &[
         0,
         "sorted sets with members up to this length stay compact",
     ),
+    Param::new(
+        "hll-sparse-max-bytes",
+        Kind::Memory { min: 0, max: i64::MAX },
+        "3000",
+        0,
+        "HyperLogLogs stay in the sparse encoding up to this many bytes (header included)",
+    ),
     // Memory limit and eviction
     Param::new("maxmemory", Kind::UMemory, "0", 0, "memory limit in bytes (0: none); past it keys are evicted per maxmemory-policy"),
     Param::new("maxmemory-policy", Kind::Enum(crate::evict::POLICY_NAMES), "noeviction", 0, "which keys to evict at the memory limit"),

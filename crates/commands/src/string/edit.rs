@@ -2,31 +2,12 @@
 //! (SUBSTR). An edited value becomes a boxed `Object::Str` (Redis' "raw"
 //! encoding) that grows in place.
 
-use super::{check_string_length, grow_for};
+use super::{check_string_length, raw_mut};
 use crate::ctx::{str_of, Ctx};
-use crate::error::{CmdError, CmdResult, NOT_INTEGER, WRONGTYPE};
+use crate::error::{CmdError, CmdResult, NOT_INTEGER};
 use crate::util::parse_i64;
 use moon_resp::Argv;
-use moon_store::{Entry, Object, ValueRef};
-
-/// The value of a string entry as a growable boxed string, converting an
-/// inline value first (Redis' dbUnshareStringValue), with room reserved
-/// for `needed` bytes.
-fn raw_mut(e: &mut Entry, needed: usize) -> Result<&mut Vec<u8>, CmdError> {
-    if let ValueRef::Inline(b) = e.value() {
-        // Exact size first, as Redis copies it; growth below is greedy.
-        let v = b.to_vec();
-        e.set_obj(Object::Str(v));
-    }
-    match e.obj_mut() {
-        Some(Object::Str(v)) => {
-            grow_for(v, needed);
-            Ok(v)
-        }
-        #[allow(unreachable_patterns)]
-        _ => Err(WRONGTYPE),
-    }
-}
+use moon_store::{Entry, Object};
 
 pub fn append(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let (key, add) = (argv.get(1), argv.get(2));

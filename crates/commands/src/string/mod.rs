@@ -11,7 +11,8 @@ mod getset;
 mod lcs;
 pub mod ldouble;
 
-use crate::error::{invalid_expire, CmdError, NOT_INTEGER};
+use crate::error::{invalid_expire, CmdError, NOT_INTEGER, WRONGTYPE};
+use moon_store::{Entry, Object, ValueRef};
 use crate::spec::{cat, cmd, flag::*, kf, CommandDef, KeySpec};
 use crate::state::Server;
 use crate::util::parse_i64;
@@ -58,9 +59,29 @@ fn is_opt(arg: &[u8], kw: &str) -> bool {
     arg[..end].eq_ignore_ascii_case(kw.as_bytes())
 }
 
+/// The value of a string entry as a growable boxed string, converting an
+/// inline value first (Redis' dbUnshareStringValue), with room reserved
+/// for `needed` bytes. Shared by every command that edits a string in
+/// place (APPEND, SETRANGE, SETBIT, BITFIELD, the HyperLogLog commands).
+pub(crate) fn raw_mut(e: &mut Entry, needed: usize) -> Result<&mut Vec<u8>, CmdError> {
+    if let ValueRef::Inline(b) = e.value() {
+        // Exact size first, as Redis copies it; growth below is greedy.
+        let v = b.to_vec();
+        e.set_obj(Object::Str(v));
+    }
+    match e.obj_mut() {
+        Some(Object::Str(v)) => {
+            grow_for(v, needed);
+            Ok(v)
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(WRONGTYPE),
+    }
+}
+
 /// Check that a string of `size` bytes grown by `add` stays within
 /// proto-max-bulk-len (Redis' checkStringLength).
-fn check_string_length(srv: &Server, size: u64, add: u64) -> Result<(), CmdError> {
+pub(crate) fn check_string_length(srv: &Server, size: u64, add: u64) -> Result<(), CmdError> {
     let max = srv.config.hot.proto_max_bulk_len.load(std::sync::atomic::Ordering::Relaxed);
     match size.checked_add(add) {
         Some(total) if total <= max.max(0) as u64 => Ok(()),
