@@ -26,7 +26,15 @@ pub static COMMANDS: &[CommandDef] = &[
     cmd("getbit", 3, READONLY | FAST, B, RO_ACCESS, single::getbit, G),
     cmd("bitcount", -2, READONLY, B, RO_ACCESS, single::bitcount, G),
     cmd("bitpos", -3, READONLY, B, RO_ACCESS, single::bitpos, G),
-    cmd("bitop", -4, WRITE | DENYOOM, B, &[KeySpec::single(2, kf::OW | kf::UPDATE), KeySpec::range(3, -1, 1, kf::RO | kf::ACCESS)], bitop::bitop, G),
+    cmd(
+        "bitop",
+        -4,
+        WRITE | DENYOOM,
+        B,
+        &[KeySpec::single(2, kf::OW | kf::UPDATE), KeySpec::range(3, -1, 1, kf::RO | kf::ACCESS)],
+        bitop::bitop,
+        G,
+    ),
     cmd(
         "bitfield",
         -2,

@@ -54,7 +54,6 @@ pub fn bitcount(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let n = match argv.len() {
         2 => match ctx.ks.read_str(key)? {
             None => 0,
-            Some(s) if s.is_empty() => 0,
             Some(s) => super::bits::popcount(s),
         },
         4 | 5 => {

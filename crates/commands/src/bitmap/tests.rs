@@ -229,10 +229,16 @@ fn bitfield_basics() {
     assert_eq!(c.run(&["BITFIELD", "k", "GET", "u8", "0", "GET", "u4", "0", "GET", "i4", "4"]), "*3\r\n:156\r\n:9\r\n:-4\r\n");
     assert_eq!(c.run(&["BITFIELD", "k", "INCRBY", "u2", "100", "1", "OVERFLOW", "SAT", "INCRBY", "u2", "102", "1"]), "*2\r\n:1\r\n:1\r\n");
     assert_eq!(c.run(&["BITFIELD", "k", "SET", "u8", "#1", "255", "GET", "u8", "8"]), "*2\r\n:0\r\n:255\r\n");
-    assert_eq!(c.run(&["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "8", "1", "OVERFLOW", "WRAP", "INCRBY", "u8", "8", "1"]), "*2\r\n$-1\r\n:0\r\n");
+    assert_eq!(
+        c.run(&["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "8", "1", "OVERFLOW", "WRAP", "INCRBY", "u8", "8", "1"]),
+        "*2\r\n$-1\r\n:0\r\n"
+    );
     assert_eq!(c.run(&["BITFIELD", "k", "OVERFLOW", "SAT", "SET", "u8", "0", "-1", "SET", "i8", "0", "300"]), "*2\r\n:156\r\n:-1\r\n");
     assert_eq!(c.run(&["BITFIELD", "k", "GET", "i8", "0"]), "*1\r\n:127\r\n");
-    assert_eq!(c.run(&["BITFIELD", "k", "SET", "i64", "0", "-1", "GET", "u63", "1", "GET", "i64", "0"]), "*3\r\n:9151314442816847872\r\n:9223372036854775807\r\n:-1\r\n");
+    assert_eq!(
+        c.run(&["BITFIELD", "k", "SET", "i64", "0", "-1", "GET", "u63", "1", "GET", "i64", "0"]),
+        "*3\r\n:9151314442816847872\r\n:9223372036854775807\r\n:-1\r\n"
+    );
     assert_eq!(c.run(&["BITFIELD", "k", "INCRBY", "i64", "0", "-9223372036854775808"]), "*1\r\n:9223372036854775807\r\n");
     assert_eq!(c.run(&["BITFIELD", "nx"]), "*0\r\n");
     assert_eq!(c.run(&["BITFIELD", "nx", "OVERFLOW", "SAT"]), "*0\r\n");

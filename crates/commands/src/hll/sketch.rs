@@ -406,7 +406,8 @@ pub fn estimate(h: &Histogram) -> u64 {
         z *= 0.5;
     }
     z += m * sigma(h[0] as f64 / m);
-    const ALPHA_INF: f64 = 0.721347520444481703680;
+    // 1 / (2 ln 2).
+    const ALPHA_INF: f64 = 0.721_347_520_444_481_7;
     (ALPHA_INF * m * m / z).round() as u64
 }
 

@@ -12,10 +12,10 @@ mod lcs;
 pub mod ldouble;
 
 use crate::error::{invalid_expire, CmdError, NOT_INTEGER, WRONGTYPE};
-use moon_store::{Entry, Object, ValueRef};
 use crate::spec::{cat, cmd, flag::*, kf, CommandDef, KeySpec};
 use crate::state::Server;
 use crate::util::parse_i64;
+use moon_store::{Entry, Object, ValueRef};
 
 const S: u64 = cat::STRING;
 const G: &str = "string";
