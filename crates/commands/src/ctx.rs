@@ -64,6 +64,15 @@ impl<'a> KeyAccess<'a> {
         i
     }
 
+    /// Forget the remembered stripe of the last key. The memo is keyed by
+    /// the key's address and length, which only identify it while it is an
+    /// argv slice; a caller that builds keys in buffers (SORT's BY and GET
+    /// patterns) calls this before each lookup, since a new buffer may
+    /// reuse a freed one's address.
+    pub fn forget_last_key(&mut self) {
+        self.last_key = (0, usize::MAX, 0);
+    }
+
     /// Lock the stripe of one key (the common case: no allocation).
     pub fn lock_one(&mut self, key: &[u8]) {
         let i = self.stripe_index(key);

@@ -7,7 +7,7 @@
 //! replies (RESP2 and RESP3).
 
 mod add;
-mod parse;
+pub(crate) mod parse;
 pub mod pop;
 mod range;
 mod read;
@@ -84,7 +84,7 @@ pub static COMMANDS: &[CommandDef] = &[
 ];
 
 /// The encoding thresholds currently configured.
-fn limits(ctx: &Ctx) -> Limits {
+pub(crate) fn limits(ctx: &Ctx) -> Limits {
     let h = &ctx.srv.config.hot;
     Limits {
         max_entries: usize::try_from(h.zset_max_listpack_entries.load(Relaxed)).unwrap_or(0),
@@ -94,7 +94,7 @@ fn limits(ctx: &Ctx) -> Limits {
 
 /// The sorted set at `key` for reading (counts a keyspace hit or miss):
 /// None if absent, WRONGTYPE for another type.
-fn zread<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
+pub(crate) fn zread<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
     match ks.read(key) {
         None => Ok(None),
         Some(e) => as_zset(e).map(Some),
@@ -102,7 +102,7 @@ fn zread<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a ZSet>, CmdE
 }
 
 /// The sorted set at `key` for writing (no hit/miss accounting).
-fn zwrite<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a mut ZSet>, CmdError> {
+pub(crate) fn zwrite<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a mut ZSet>, CmdError> {
     match ks.write(key) {
         None => Ok(None),
         Some(e) => match e.obj_mut() {
@@ -122,14 +122,14 @@ fn as_zset(e: &Entry) -> Result<&ZSet, CmdError> {
 /// Store a new sorted set at `key`, replacing any value (and its TTL).
 /// Redis counts a write's elements in `dirty`, not the key creation, so
 /// the insert's own count is taken back.
-fn store_new(ks: &mut KeyAccess, key: &[u8], z: ZSet) {
+pub(crate) fn store_new(ks: &mut KeyAccess, key: &[u8], z: ZSet) {
     ks.insert(Entry::new_obj(key, Object::ZSet(z), None));
     ks.dirty -= 1;
 }
 
 /// Delete a key that a write emptied (Redis' dbDelete: not counted in
 /// `dirty` beyond the removed elements).
-fn delete_emptied(ks: &mut KeyAccess, key: &[u8]) {
+pub(crate) fn delete_emptied(ks: &mut KeyAccess, key: &[u8]) {
     if ks.remove(key).is_some() {
         ks.dirty -= 1;
     }

@@ -48,6 +48,12 @@ impl List {
         List { repr: Repr::Pack(Node::new()) }
     }
 
+    /// An empty list in the quicklist form, the way SORT ... STORE starts
+    /// the list it stores.
+    pub fn new_quicklist(fill: i64) -> List {
+        List { repr: Repr::Quick(Box::new(Quick::new(clamp_fill(fill)))) }
+    }
+
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Pack(n) => n.len(),
@@ -112,12 +118,24 @@ impl List {
     /// is a single packed node within half the limits of `fill`, the
     /// hysteresis Redis uses (listTypeTryConversion, shrinking).
     pub fn shrink_check(&mut self, fill: i64) {
+        self.compact_if_fits(fill, 2);
+    }
+
+    /// Back to the compact form if the list is a single packed node within
+    /// the full limits of `fill`: Redis' listTypeTryConversion with
+    /// LIST_CONV_AUTO on a quicklist (what SORT ... STORE does to the
+    /// quicklist it built).
+    pub fn settle_check(&mut self, fill: i64) {
+        self.compact_if_fits(fill, 1);
+    }
+
+    fn compact_if_fits(&mut self, fill: i64, divisor: usize) {
         let Repr::Quick(q) = &mut self.repr else { return };
         if q.nodes.len() != 1 || q.nodes[0].is_plain() {
             return;
         }
         let (sz_limit, count_limit) = node_limit(fill);
-        if q.nodes[0].lp_bytes() > sz_limit / 2 || q.count > count_limit / 2 {
+        if q.nodes[0].lp_bytes() > sz_limit / divisor || q.count > count_limit / divisor {
             return;
         }
         if let Some(node) = q.nodes.pop_front() {
