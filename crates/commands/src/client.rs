@@ -51,6 +51,9 @@ pub struct ClientHandle {
     pub net_in: AtomicU64,
     pub net_out: AtomicU64,
     pub tot_cmds: AtomicU64,
+    /// The wait of a client blocked by a blocking command (CLIENT UNBLOCK,
+    /// CLIENT LIST's "b" flag).
+    pub blocked: Mutex<Option<Arc<crate::blocking::Waiter>>>,
     wake: Box<dyn Fn() + Send + Sync>,
 }
 
@@ -96,6 +99,7 @@ impl ClientHandle {
             net_in: AtomicU64::new(0),
             net_out: AtomicU64::new(0),
             tot_cmds: AtomicU64::new(0),
+            blocked: Mutex::new(None),
             wake,
         }
     }
@@ -141,6 +145,12 @@ pub struct ConnState {
     pub thread: usize,
     pub action: Option<Action>,
     pub monitor: bool,
+    /// Set by a blocking command that found nothing: the connection parks
+    /// on this wait before running anything else.
+    pub blocked: Option<Arc<crate::blocking::Waiter>>,
+    /// Blocking commands must not block (inside MULTI or a script): they
+    /// answer as if their timeout had passed.
+    pub no_block: bool,
 }
 
 impl ConnState {
@@ -157,6 +167,8 @@ impl ConnState {
             thread,
             action: None,
             monitor: false,
+            blocked: None,
+            no_block: false,
         }
     }
 

@@ -39,8 +39,15 @@ pub struct KeyAccess<'a> {
     more: Vec<(usize, MutexGuard<'a, Stripe>)>,
     /// (key address, key length, stripe) of the last key resolved: a
     /// command names the same argv slice several times (lock, then read or
-    /// write), and the CRC16 of its slot need not be recomputed.
+    /// write), and the CRC16 of its slot need not be recomputed. Only keys
+    /// inside `argv_span` are remembered: those bytes cannot change during
+    /// the command, while a key built in a buffer may reuse a freed
+    /// buffer's address with different contents.
     last_key: (usize, usize, usize),
+    argv_span: (usize, usize),
+    /// Any stripe may be locked on demand (the command holds the world
+    /// lock exclusively, so lock order does not matter).
+    pub any_stripe: bool,
     pub hits: u64,
     pub misses: u64,
     /// Changes made (feeds `dirty`, the save-point counter).
@@ -49,7 +56,20 @@ pub struct KeyAccess<'a> {
 
 impl<'a> KeyAccess<'a> {
     pub fn new(db: &'a Db, db_index: usize, now: i64, touch: bool) -> Self {
-        KeyAccess { db, db_index, now, touch, first: None, more: Vec::new(), last_key: (0, usize::MAX, 0), hits: 0, misses: 0, dirty: 0 }
+        KeyAccess {
+            db,
+            db_index,
+            now,
+            touch,
+            first: None,
+            more: Vec::new(),
+            last_key: (0, usize::MAX, 0),
+            argv_span: (0, 0),
+            any_stripe: false,
+            hits: 0,
+            misses: 0,
+            dirty: 0,
+        }
     }
 
     /// The stripe index of `key`, remembered for the same argv slice.
@@ -60,17 +80,66 @@ impl<'a> KeyAccess<'a> {
             return self.last_key.2;
         }
         let i = self.db.stripe_of(key);
-        self.last_key = (id.0, id.1, i);
+        if id.0 >= self.argv_span.0 && id.0 + id.1 <= self.argv_span.1 {
+            self.last_key = (id.0, id.1, i);
+        }
         i
     }
 
-    /// Forget the remembered stripe of the last key. The memo is keyed by
-    /// the key's address and length, which only identify it while it is an
-    /// argv slice; a caller that builds keys in buffers (SORT's BY and GET
-    /// patterns) calls this before each lookup, since a new buffer may
-    /// reuse a freed one's address.
-    pub fn forget_last_key(&mut self) {
-        self.last_key = (0, usize::MAX, 0);
+    /// The command's argument buffer: keys that are slices of it may have
+    /// their stripe remembered.
+    pub fn set_argv(&mut self, argv: &moon_resp::Argv) {
+        let b = argv.bytes();
+        self.argv_span = (b.as_ptr() as usize, b.as_ptr() as usize + b.len());
+    }
+
+    /// Whether `key`'s stripe is locked (or may be locked at will).
+    pub fn holds(&self, key: &[u8]) -> bool {
+        let i = self.db.stripe_of(key);
+        self.any_stripe || self.held_indexes().any(|s| s == i)
+    }
+
+    fn held_indexes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.first.iter().map(|(s, _)| *s).chain(self.more.iter().map(|(s, _)| *s))
+    }
+
+    /// Lock `key`'s stripe if that cannot deadlock: it is held already, the
+    /// world is held exclusively, it comes after every held stripe in lock
+    /// order, or it is free right now. False if none of these holds.
+    pub fn reach(&mut self, key: &[u8]) -> bool {
+        let i = self.db.stripe_of(key);
+        if self.any_stripe || self.held_indexes().any(|s| s == i) {
+            return true;
+        }
+        if self.held_indexes().all(|s| s < i) {
+            self.guard_pos(i);
+            return true;
+        }
+        match self.db.try_lock(i) {
+            Some(g) => {
+                if self.first.is_none() {
+                    self.first = Some((i, g));
+                } else {
+                    self.more.push((i, g));
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Release every held stripe and take them again together with
+    /// `key`'s, in ascending order. Whatever was read under the old locks
+    /// must be looked at again.
+    pub fn relock_with(&mut self, key: &[u8]) {
+        let mut idx: Vec<usize> = self.held_indexes().collect();
+        idx.push(self.db.stripe_of(key));
+        self.unlock_all();
+        idx.sort_unstable();
+        idx.dedup();
+        for i in idx {
+            self.guard_pos(i);
+        }
     }
 
     /// Lock the stripe of one key (the common case: no allocation).

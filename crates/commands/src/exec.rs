@@ -234,11 +234,18 @@ fn run_locked<'s>(
         }
     };
     let mut ks = KeyAccess::new(db, db_index, now, touch);
+    ks.set_argv(argv);
+    ks.any_stripe = _world_excl.is_some();
     if def.locking == Locking::Keys {
         lock_spec_keys(&mut ks, entry, argv);
     }
     let mut ctx = Ctx { srv, conn, out, cmd: entry, ks };
     let r = (def.handler)(&mut ctx, argv);
+    // Hand what the write produced to clients blocked on its keys, before
+    // its locks go (the blocking command itself just queued its client).
+    if srv.blocking.any() && def.has(flag::WRITE) && ctx.conn.blocked.is_none() {
+        crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+    }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
     let expired = ks.take_expired();

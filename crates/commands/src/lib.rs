@@ -1,6 +1,7 @@
 //! The command table, the dispatch path and every command family.
 
 pub mod bitmap;
+pub mod blocking;
 pub mod client;
 pub mod config;
 pub mod connection;

@@ -17,6 +17,7 @@ pub static FAMILIES: &[&[CommandDef]] = &[
     crate::set::COMMANDS,
     crate::zset::COMMANDS,
     crate::sort::COMMANDS,
+    crate::blocking::COMMANDS,
     crate::bitmap::COMMANDS,
     crate::hll::COMMANDS,
     crate::geo::COMMANDS,

@@ -60,6 +60,24 @@ impl TestClient {
     }
 }
 
+impl TestClient {
+    /// For a client a command left blocked: how its wait ended so far
+    /// (None while it still waits). A served reply is returned as text.
+    pub fn wait_end(&mut self) -> Option<crate::blocking::WaitEnd> {
+        let end = self.conn.blocked.as_ref()?.outcome()?;
+        self.conn.blocked = None;
+        Some(end)
+    }
+
+    /// The reply a write handed to this blocked client, if any yet.
+    pub fn served(&mut self) -> Option<String> {
+        match self.wait_end()? {
+            crate::blocking::WaitEnd::Served(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            other => panic!("wait ended without a reply: {other:?}"),
+        }
+    }
+}
+
 impl Default for TestClient {
     fn default() -> Self {
         Self::new()

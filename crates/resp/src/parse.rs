@@ -73,6 +73,11 @@ impl<'a> Argv<'a> {
     pub fn new(buf: &'a [u8], offs: &'a [(usize, usize)]) -> Self {
         Argv { buf, offs }
     }
+    /// The buffer the arguments are slices of.
+    #[inline]
+    pub fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
     #[inline]
     pub fn len(&self) -> usize {
         self.offs.len()

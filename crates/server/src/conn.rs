@@ -5,6 +5,7 @@
 //! reading holds at most one batch of replies in memory.
 
 use crate::log::verbose;
+use moon_commands::blocking::{self, WaitEnd, Waiter};
 use moon_commands::client::{bump, Action, ClientHandle, ConnState};
 use moon_commands::{call_timed, Outcome, Server, WorldHold};
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
@@ -33,6 +34,8 @@ enum Step {
     Flush,
     /// The command at the head is paused until this unix ms.
     Paused(i64),
+    /// The last command blocked its client (`ConnState::blocked`).
+    Blocked,
     Close,
 }
 
@@ -65,6 +68,16 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
         match step {
             Step::Close => break,
             Step::Flush => continue,
+            Step::Blocked => {
+                let Some(w) = conn.blocked.take() else { continue };
+                match wait_blocked(&srv, thread, &w, &notify, &mut stream, &mut rbuf).await {
+                    WaitEnd::Served(reply) => out.raw(&reply),
+                    WaitEnd::TimedOut => w.op.timeout_reply(&mut out),
+                    WaitEnd::Error => out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                    WaitEnd::Cancelled => break,
+                }
+                continue;
+            }
             Step::Paused(until) => {
                 let wait = Duration::from_millis((until - moon_store::clock::now_ms()).clamp(0, 60_000) as u64);
                 tokio::select! {
@@ -168,6 +181,9 @@ fn run_batch(srv: &Server, conn: &mut ConnState, out: &mut Out, rbuf: &[u8], sta
                     return Step::Paused(until);
                 }
                 *start += consumed;
+                if conn.blocked.is_some() {
+                    return Step::Blocked;
+                }
                 match conn.action.take() {
                     Some(Action::Close) => return Step::Close,
                     Some(Action::Shutdown) => {
@@ -205,6 +221,58 @@ async fn flush<S: AsyncWrite + Unpin>(srv: &Server, thread: usize, stream: &mut 
         out.buf = Vec::new();
     }
     ok
+}
+
+/// Park a blocked client until a write serves it, its deadline passes,
+/// CLIENT UNBLOCK ends the wait, or it goes away. Input that arrives
+/// meanwhile is buffered (and runs after the wait), as Redis does; the
+/// socket is still read so a disconnect is noticed.
+async fn wait_blocked<S: AsyncRead + AsyncWrite + Unpin>(
+    srv: &Server,
+    thread: usize,
+    w: &Arc<Waiter>,
+    notify: &Notify,
+    stream: &mut S,
+    rbuf: &mut Vec<u8>,
+) -> WaitEnd {
+    loop {
+        if let Some(end) = w.outcome() {
+            return end;
+        }
+        let deadline = async {
+            if w.deadline > 0 {
+                let left = (w.deadline - moon_store::clock::now_ms()).max(0) as u64;
+                tokio::time::sleep(Duration::from_millis(left)).await
+            } else {
+                std::future::pending::<()>().await
+            }
+        };
+        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        tokio::select! {
+            _ = deadline => return blocking::finish(srv, w, true),
+            _ = notify.notified() => {
+                if w.client.kill_requested.load(Acquire) {
+                    blocking::finish(srv, w, false);
+                    return WaitEnd::Cancelled;
+                }
+            }
+            r = stream.read_buf(rbuf) => {
+                let limit = srv.config.hot.client_query_buffer_limit.load(Relaxed).max(0) as usize;
+                match r {
+                    Ok(n) if n > 0 && rbuf.len() <= limit => {
+                        srv.stats.net_input_bytes.add_local(thread, n as u64);
+                        bump(&w.client.net_in, n as u64);
+                    }
+                    _ => {
+                        blocking::finish(srv, w, false);
+                        return WaitEnd::Cancelled;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Write what other clients queued for this one (MONITOR feed).

@@ -39,6 +39,10 @@ impl Db {
         self.stripe(i).lock()
     }
 
+    pub fn try_lock(&self, i: usize) -> Option<MutexGuard<'_, Stripe>> {
+        self.stripe(i).try_lock()
+    }
+
     /// Whether any stripe was ever allocated (an untouched db is empty).
     pub fn allocated(&self) -> bool {
         self.stripes.get().is_some()

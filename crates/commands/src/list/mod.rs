@@ -9,6 +9,8 @@ pub mod ops;
 mod push_pop;
 mod read;
 
+pub(crate) use push_pop::parse_mpop;
+
 use crate::error::{CmdError, SYNTAX};
 use crate::spec::{cat, cmd, flag::*, kf, BeginSearch, CommandDef, FindKeys, KeySpec};
 use moon_store::list::Side;
@@ -59,7 +61,7 @@ fn symmetric_i64_arg(arg: &[u8]) -> Result<i64, CmdError> {
 }
 
 /// LEFT or RIGHT, else a syntax error.
-fn side_arg(arg: &[u8]) -> Result<Side, CmdError> {
+pub(crate) fn side_arg(arg: &[u8]) -> Result<Side, CmdError> {
     if is_kw(arg, "left") {
         Ok(Side::Left)
     } else if is_kw(arg, "right") {

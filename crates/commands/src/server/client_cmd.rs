@@ -1,5 +1,5 @@
 //! CLIENT: connection introspection and control (ID SETNAME GETNAME LIST
-//! INFO KILL PAUSE UNPAUSE REPLY NO-EVICT NO-TOUCH SETINFO HELP).
+//! INFO KILL PAUSE UNPAUSE UNBLOCK REPLY NO-EVICT NO-TOUCH SETINFO HELP).
 
 use crate::client::{Action, ClientHandle, ReplyMode};
 use crate::connection::validate_client_name;
@@ -30,6 +30,7 @@ static SUBS: &[CommandDef] = &[
     sub("kill", -3, ADMIN | BASE, kill),
     sub("pause", -3, ADMIN | BASE, pause),
     sub("unpause", 2, ADMIN | BASE, unpause),
+    sub("unblock", -3, ADMIN | BASE, unblock),
     sub("reply", 3, BASE, reply),
     sub("no-evict", 3, ADMIN | BASE, no_evict),
     sub("no-touch", 3, NOSCRIPT | LOADING | STALE, no_touch),
@@ -121,6 +122,9 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     let mut flags = String::new();
     if meta.monitor {
         flags.push('O');
+    }
+    if h.blocked.lock().is_some() {
+        flags.push('b');
     }
     if h.kill_requested.load(Relaxed) {
         flags.push('A');
@@ -364,7 +368,7 @@ fn pause(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         4 if eq_ic(argv.get(3), "WRITE") => PauseMode::Write,
         4 if eq_ic(argv.get(3), "ALL") => PauseMode::All,
         4 => return Err(CmdError::err("CLIENT PAUSE mode must be WRITE or ALL")),
-        _ => return Err(subcommand_syntax(argv)),
+        _ => return Err(super::help::subcommand_syntax_error(argv)),
     };
     let now = clock::now_ms();
     let until = now.checked_add(timeout).ok_or_else(|| CmdError::err("timeout is out of range"))?;
@@ -386,12 +390,21 @@ fn pause(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     Ok(())
 }
 
-/// "unknown subcommand or wrong number of arguments for '<sub>'".
-fn subcommand_syntax(argv: &Argv) -> CmdError {
-    CmdError::err(format!(
-        "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-        String::from_utf8_lossy(argv.get(1))
-    ))
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+fn unblock(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
+    if argv.len() > 4 {
+        return Err(super::help::subcommand_syntax_error(argv));
+    }
+    let id = crate::util::int_arg(argv.get(2))?;
+    let error = match argv.len() {
+        4 if eq_ic(argv.get(3), "timeout") => false,
+        4 if eq_ic(argv.get(3), "error") => true,
+        4 => return Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+        _ => false,
+    };
+    let done = u64::try_from(id).ok().and_then(|id| ctx.srv.clients.get(id)).is_some_and(|h| crate::blocking::unblock(ctx.srv, &h, error));
+    ctx.out.int(done as i64);
+    Ok(())
 }
 
 fn unpause(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
@@ -514,6 +527,8 @@ const HELP: &[&str] = &[
     "    Hold back commands (all, or only writes) for <timeout> milliseconds.",
     "UNPAUSE",
     "    End a pause started by CLIENT PAUSE now.",
+    "UNBLOCK <client-id> [TIMEOUT|ERROR]",
+    "    End the wait of a client in a blocking command, as if it timed out or with an error.",
     "REPLY (ON|OFF|SKIP)",
     "    Turn replies to this connection on or off, or drop the next one.",
     "NO-EVICT (ON|OFF)",

@@ -178,20 +178,16 @@ fn clients(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "maxclients", "{}", srv.config.hot.maxclients.load(Relaxed));
     field!(s, "client_recent_max_input_buffer", "{max_in}");
     field!(s, "client_recent_max_output_buffer", "{max_out}");
-    // No blocking commands, tracking, pub/sub or WATCH yet: truly zero.
-    // TODO(merge): wire these as those features land.
-    for f in [
-        "blocked_clients",
-        "tracking_clients",
-        "pubsub_clients",
-        "watching_clients",
-        "clients_in_timeout_table",
-        "total_watched_keys",
-        "total_blocking_keys",
-        "total_blocking_keys_on_nokey",
-    ] {
+    field!(s, "blocked_clients", "{}", srv.blocking.blocked_clients());
+    // No tracking, pub/sub or WATCH yet: truly zero.
+    for f in ["tracking_clients", "pubsub_clients", "watching_clients"] {
         let _ = write!(s, "{f}:0\r\n");
     }
+    field!(s, "clients_in_timeout_table", "{}", srv.blocking.clients_with_timeout());
+    field!(s, "total_watched_keys", "0");
+    field!(s, "total_blocking_keys", "{}", srv.blocking.blocking_keys());
+    // Only XREADGROUP waits on keys that may not exist.
+    field!(s, "total_blocking_keys_on_nokey", "0");
 }
 
 fn memory(srv: &Server, s: &mut String, _now: i64) {

@@ -100,7 +100,6 @@ fn lookup(ks: &mut KeyAccess, pattern: &[u8], subst: &[u8]) -> Option<Vec<u8>> {
     key.extend_from_slice(&pattern[..star]);
     key.extend_from_slice(subst);
     key.extend_from_slice(&pattern[star + 1..post_end]);
-    ks.forget_last_key();
     let e = ks.read(&key)?;
     if field_len > 0 {
         let field = &pattern[pattern.len() - field_len..];

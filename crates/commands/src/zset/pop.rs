@@ -1,6 +1,6 @@
 //! ZPOPMIN, ZPOPMAX, ZMPOP. The popping itself (`first_zset_key`,
 //! `pop_elements`) is separate from argument parsing and reply shapes so
-//! BZPOPMIN/BZPOPMAX/BZMPOP can reuse it when blocking lands.
+//! BZPOPMIN/BZPOPMAX/BZMPOP reuse it.
 
 use super::parse::{is_opt, positive_long, range_long};
 use super::{delete_emptied, zwrite};
@@ -70,13 +70,14 @@ fn zpop(ctx: &mut Ctx, argv: &Argv, max: bool) -> CmdResult {
     Ok(())
 }
 
-/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
-pub fn zmpop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
-    let numkeys = range_long(argv.get(1), 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as u64;
-    if numkeys + 2 >= argv.len() as u64 {
+/// ZMPOP's arguments from `numkeys_idx` on: (first key index, key count,
+/// MAX?, count). Shared with BZMPOP, whose numkeys comes one later.
+pub fn parse_zmpop(argv: &Argv, numkeys_idx: usize) -> Result<(usize, usize, bool, Option<i64>), CmdError> {
+    let numkeys = range_long(argv.get(numkeys_idx), 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as u64;
+    if numkeys + numkeys_idx as u64 + 1 >= argv.len() as u64 {
         return Err(SYNTAX);
     }
-    let where_idx = numkeys as usize + 2;
+    let where_idx = numkeys as usize + numkeys_idx + 1;
     let max = match argv.get(where_idx) {
         w if is_opt(w, "min") => false,
         w if is_opt(w, "max") => true,
@@ -92,7 +93,13 @@ pub fn zmpop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             return Err(SYNTAX);
         }
     }
-    let keys = (2..where_idx).map(|i| argv.get(i));
+    Ok((numkeys_idx + 1, numkeys as usize, max, count))
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+pub fn zmpop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
+    let (first, n, max, count) = parse_zmpop(argv, 1)?;
+    let keys = (first..first + n).map(|i| argv.get(i));
     let Some(key) = first_zset_key(&mut ctx.ks, keys)? else {
         ctx.out.null_array();
         return Ok(());
