@@ -47,6 +47,8 @@ pub struct Server {
     pub used_probe: Option<fn() -> u64>,
     /// maxmemory eviction state and counters.
     pub evict: crate::evict::Evictor,
+    /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
+    pub rdb: crate::persistence::RdbState,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -145,6 +147,7 @@ impl Server {
             replid: Mutex::new(random_hex_id()),
             used_probe: None,
             evict: Default::default(),
+            rdb: Default::default(),
             config,
         }
     }
