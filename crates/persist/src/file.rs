@@ -181,11 +181,13 @@ pub struct Loaded {
 }
 
 /// Set the LRU/LFU field of a loaded entry from its IDLE/FREQ record
-/// (Redis' objectSetLRUOrLFU); 0 leaves it for the keyspace to stamp.
+/// (Redis' objectSetLRUOrLFU): under an LFU policy the frequency counts,
+/// under any other the idle time; 0 leaves it for the keyspace to stamp.
 pub fn apply_access(e: &mut Entry, access: AccessInfo, idle_secs: Option<u64>, freq: Option<u8>, now_ms: i64) {
     match (access, idle_secs, freq) {
         (AccessInfo::Lfu, _, Some(f)) => e.set_lru(clock::lfu_field(now_ms, f)),
-        (AccessInfo::Lru, Some(idle), _) => {
+        (AccessInfo::Lfu, _, None) => {}
+        (_, Some(idle), _) => {
             let period = clock::LRU_CLOCK_MAX + 1;
             let now = clock::lru_clock(now_ms) as u64;
             let v = ((now + period - idle % period) % period) as u32;
