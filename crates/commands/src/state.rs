@@ -49,6 +49,8 @@ pub struct Server {
     pub evict: crate::evict::Evictor,
     /// Clients blocked on keys.
     pub blocking: crate::blocking::Registry,
+    /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
+    pub rdb: crate::persistence::RdbState,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -148,6 +150,7 @@ impl Server {
             used_probe: None,
             evict: Default::default(),
             blocking: Default::default(),
+            rdb: Default::default(),
             config,
         }
     }

@@ -22,6 +22,7 @@ pub static FAMILIES: &[&[CommandDef]] = &[
     crate::hll::COMMANDS,
     crate::geo::COMMANDS,
     crate::stream::COMMANDS,
+    crate::persistence::COMMANDS,
     crate::server::client_cmd::COMMANDS,
     crate::server::command_cmd::COMMANDS,
     crate::server::config_cmd::COMMANDS,

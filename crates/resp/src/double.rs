@@ -19,6 +19,24 @@ pub fn format_double(d: f64, out: &mut Vec<u8>) {
     }
 }
 
+/// Redis' fpconv_dtoa alone (no integer fast path): the shortest
+/// round-trip form, "1e+18" rather than "1000000000000000000". DEBUG DIGEST
+/// hashes sorted set scores in this form.
+pub fn format_double_fpconv(d: f64, out: &mut Vec<u8>) {
+    if d.is_sign_negative() && !d.is_nan() && (d == 0.0 || d.is_infinite()) {
+        out.push(b'-');
+    }
+    if d.is_nan() {
+        out.extend_from_slice(b"nan");
+    } else if d.is_infinite() {
+        out.extend_from_slice(b"inf");
+    } else if d == 0.0 {
+        out.push(b'0');
+    } else {
+        shortest(d, out);
+    }
+}
+
 fn shortest(d: f64, out: &mut Vec<u8>) {
     // `{:e}` gives the shortest round-trip digits: "-1.2345e-7".
     let s = format!("{:e}", d);

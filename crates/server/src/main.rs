@@ -60,6 +60,7 @@ fn run(config: Config) {
     let mut srv = Server::new(config, threads);
     srv.set_memory_probe(alloc::probe);
     srv.set_used_probe(alloc::used);
+    load_rdb(&srv);
     let srv = Arc::new(srv);
     let pidfile = srv.config.get_str("pidfile");
     if !pidfile.is_empty() {
@@ -85,6 +86,28 @@ fn run(config: Config) {
         let _ = std::fs::remove_file(unix);
     }
     std::process::exit(0);
+}
+
+/// Load `dir`/`dbfilename` if it exists; a file that cannot be loaded
+/// stops the server, as in Redis (serving without the data would lose it
+/// at the next save).
+fn load_rdb(srv: &Server) {
+    let t = Instant::now();
+    match moon_commands::persistence::load_from_disk(srv) {
+        Ok(None) => {}
+        Ok(Some(r)) => {
+            for w in &r.warnings {
+                warning!("{w}");
+            }
+            notice!("Done loading RDB, keys loaded: {}, keys expired: {}.", r.keys, r.expired);
+            notice!("DB loaded from disk: {:.3} seconds", t.elapsed().as_secs_f64());
+        }
+        Err(e) => {
+            warning!("{e}");
+            warning!("Fatal error loading the DB, check server logs. Exiting.");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Background work at `hz`: stats samples, active expiry, eviction left

@@ -46,6 +46,11 @@ pub enum Kind {
     ClientOutputBufferLimit,
     /// A directory that must exist; the server chdirs into it.
     Dir,
+    /// Redis' save points: "<seconds> <changes>" pairs separated by single
+    /// spaces, seconds >= 1 and changes >= 0, or "" for none.
+    SavePoints,
+    /// A file name without a directory part (dbfilename).
+    FileName,
     /// A feature Moon does not have yet: only its "off" value is accepted,
     /// so scripts that pass it explicitly off keep working, and asking for
     /// it on fails loudly instead of being silently ignored.
@@ -317,6 +322,14 @@ fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
                 Err(format!("No such file or directory: '{value}'"))
             }
         }
+        Kind::SavePoints => canonical_save(value),
+        Kind::FileName => {
+            if value.contains('/') {
+                Err("dbfilename can't be a path, just a filename".into())
+            } else {
+                Ok(value.to_string())
+            }
+        }
         Kind::OffOnly { off, why } => {
             let v = value.to_ascii_lowercase();
             if v == off || (off.is_empty() && v == "\"\"") {
@@ -326,6 +339,27 @@ fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
             }
         }
     }
+}
+
+/// Validate save points and print them canonically ("01 +1" -> "1 1").
+fn canonical_save(value: &str) -> Result<String, String> {
+    if value.is_empty() || value == "\"\"" {
+        return Ok(String::new());
+    }
+    let bad = || "Invalid save parameters".to_string();
+    let parts: Vec<&str> = value.split(' ').collect();
+    if parts.len() % 2 != 0 {
+        return Err(bad());
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    for (i, p) in parts.iter().enumerate() {
+        let v: i64 = p.parse().map_err(|_| bad())?;
+        if v < if i % 2 == 0 { 1 } else { 0 } {
+            return Err(bad());
+        }
+        out.push(v.to_string());
+    }
+    Ok(out.join(" "))
 }
 
 fn check_range(v: i64, min: i64, max: i64) -> Result<String, String> {

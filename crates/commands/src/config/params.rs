@@ -131,13 +131,12 @@ pub static PARAMS: &[Param] = &[
     // Process
     Param::new("daemonize", Kind::Bool, "no", IMMUTABLE, "run in the background"),
     Param::new("dir", Kind::Dir, ".", PROTECTED, "working directory (data files go here)"),
-    Param::new(
-        "save",
-        Kind::OffOnly { off: "", why: "RDB snapshots are not available in this Moon version; use save \"\"" },
-        "",
-        MULTI_ARG,
-        "snapshot save points (not yet available: only '' accepted)",
-    ),
+    // Parsed and kept as Redis does; the periodic background save that
+    // acts on them is not in this version (SAVE and DEBUG RELOAD are).
+    Param::new("save", Kind::SavePoints, "", MULTI_ARG, "snapshot save points: <seconds> <changes> pairs ('' : none)"),
+    Param::new("dbfilename", Kind::FileName, "dump.rdb", PROTECTED, "RDB file name (inside dir)"),
+    Param::new("rdbcompression", Kind::Bool, "yes", 0, "LZF-compress strings in RDB files"),
+    Param::new("rdbchecksum", Kind::Bool, "yes", 0, "end RDB files with a CRC64 checksum (0 when off)"),
     Param::new(
         "appendonly",
         Kind::OffOnly { off: "no", why: "the append-only file is not available in this Moon version; use appendonly no" },

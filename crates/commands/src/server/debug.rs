@@ -36,6 +36,12 @@ fn debug(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         Ok(())
     } else if eq_ic(sub, "populate") && (3..=5).contains(&argc) {
         populate(ctx, argv)
+    } else if eq_ic(sub, "digest") && argc == 2 {
+        crate::persistence::digest(ctx)
+    } else if eq_ic(sub, "digest-value") {
+        crate::persistence::digest_value(ctx, argv)
+    } else if eq_ic(sub, "reload") {
+        crate::persistence::reload(ctx, argv)
     } else if eq_ic(sub, "change-repl-id") && argc == 2 {
         *ctx.srv.replid.lock() = random_hex_id();
         ctx.out.ok();
@@ -52,6 +58,10 @@ fn help(ctx: &mut Ctx) -> CmdResult {
         &[
             "CHANGE-REPL-ID",
             "    Give the server a new replication id.",
+            "DIGEST",
+            "    Output a hex signature representing the current DB content.",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "    Output a hex signature of the values of all the specified keys.",
             "OBJECT <key>",
             "    Show internal details of the value at <key>: address, encoding,",
             "    size once serialized, LRU clock and idle time.",
@@ -59,6 +69,12 @@ fn help(ctx: &mut Ctx) -> CmdResult {
             "    Create <count> string keys <prefix>:0 .. <prefix>:<count-1> (prefix",
             "    defaults to 'key') holding \"value:<n>\", cut or zero-padded to <size>",
             "    bytes when given. Keys that already exist are left alone.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+            "    * MERGE: conflicting keys will be loaded from RDB.",
+            "    * NOFLUSH: the existing database will not be removed before load; a",
+            "      conflicting key makes the load fail (unless MERGE).",
+            "    * NOSAVE: the database will not be saved to disk before reload.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Switch the background expiry of keys off (0) or back on (1); expired",
             "    keys are then only removed when accessed.",
@@ -356,7 +372,7 @@ mod tests {
         let id = c.srv.replid.lock().clone();
         assert_eq!(c.run(&["DEBUG", "CHANGE-REPL-ID"]), "+OK\r\n");
         assert_ne!(*c.srv.replid.lock(), id);
-        assert!(c.run(&["DEBUG", "HELP"]).starts_with("*17\r\n+DEBUG <subcommand>"));
+        assert!(c.run(&["DEBUG", "HELP"]).starts_with("*27\r\n+DEBUG <subcommand>"));
         assert_eq!(c.run(&["DEBUG", "nosuch"]), "-ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP.\r\n");
         assert_eq!(c.run(&["DEBUG"]), "-ERR wrong number of arguments for 'debug' command\r\n");
     }

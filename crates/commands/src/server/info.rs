@@ -243,8 +243,10 @@ fn memory(srv: &Server, s: &mut String, _now: i64) {
     }
 }
 
-/// What Redis prints with RDB and AOF off and nothing ever saved.
+/// RDB state (SAVE and loads are synchronous: nothing is ever in
+/// progress); AOF is off.
 fn persistence(srv: &Server, s: &mut String, _now: i64) {
+    let rdb = &srv.rdb;
     let dirty = srv.stats.dirty.load(Relaxed);
     field!(s, "loading", "0");
     field!(s, "async_loading", "0");
@@ -257,14 +259,14 @@ fn persistence(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "rdb_changes_since_last_save", "{dirty}");
     field!(s, "rdb_bgsave_in_progress", "0");
     // As in Redis, the "last save" of a server that never saved is its start.
-    field!(s, "rdb_last_save_time", "{}", srv.start_unix_ms / 1000);
-    field!(s, "rdb_last_bgsave_status", "ok");
+    field!(s, "rdb_last_save_time", "{}", rdb.last_save_secs(srv));
+    field!(s, "rdb_last_bgsave_status", "{}", if rdb.last_failed.load(Relaxed) { "err" } else { "ok" });
     field!(s, "rdb_last_bgsave_time_sec", "-1");
     field!(s, "rdb_current_bgsave_time_sec", "-1");
-    field!(s, "rdb_saves", "0");
+    field!(s, "rdb_saves", "{}", rdb.saves.load(Relaxed));
     field!(s, "rdb_last_cow_size", "0");
-    field!(s, "rdb_last_load_keys_expired", "0");
-    field!(s, "rdb_last_load_keys_loaded", "0");
+    field!(s, "rdb_last_load_keys_expired", "{}", rdb.last_load_keys_expired.load(Relaxed));
+    field!(s, "rdb_last_load_keys_loaded", "{}", rdb.last_load_keys_loaded.load(Relaxed));
     field!(s, "aof_enabled", "0");
     field!(s, "aof_rewrite_in_progress", "0");
     field!(s, "aof_rewrite_scheduled", "0");

@@ -329,6 +329,16 @@ impl Hash {
         }
     }
 
+    /// (field, value, TTL in unix ms) triples in `iter`'s order: for the
+    /// RDB writer and DEBUG DIGEST, which need every field's TTL without a
+    /// lookup per field.
+    pub fn iter_ttl(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8], Option<i64>)> + '_> {
+        match &self.repr {
+            Repr::Pack(p) => Box::new(p.slots().map(move |s| (p.field(&s), p.value(&s), (s.ttl != 0).then_some(s.ttl as i64)))),
+            Repr::Big(b) => Box::new(b.iter().map(|e| (e.key(), value_of(e), e.expire()))),
+        }
+    }
+
     /// One HSCAN step: a compact hash is returned whole with cursor 0 (as
     /// Redis does); a hashtable is walked with the table's reverse-binary
     /// cursor, about `count` fields per call.

@@ -97,6 +97,16 @@ impl List {
         }
     }
 
+    /// (element count, plain?) of each node, head to tail: the compact form
+    /// is one packed node. The RDB writer splits its element stream by
+    /// this, so a saved quicklist has Redis' node layout.
+    pub fn node_shapes(&self) -> Vec<(usize, bool)> {
+        match &self.repr {
+            Repr::Pack(n) => vec![(n.len(), false)],
+            Repr::Quick(q) => q.nodes.iter().map(|n| (n.len(), n.is_plain())).collect(),
+        }
+    }
+
     /// Before adding `add_count` elements totalling `add_bytes`: switch
     /// to the quicklist form if the compact form would exceed the limit of
     /// `fill` (list-max-listpack-size). Redis' listTypeTryConversionAppend.

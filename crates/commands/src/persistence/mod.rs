@@ -1,0 +1,87 @@
+//! Persistence commands: DUMP and RESTORE, SAVE and LASTSAVE, and the
+//! RDB side of DEBUG (DIGEST, DIGEST-VALUE, RELOAD), on top of the
+//! moon-persist crate's Redis-compatible formats.
+
+mod debug;
+mod restore;
+mod save;
+#[cfg(test)]
+mod tests;
+
+pub use debug::{digest, digest_value, reload};
+pub use save::{load_from_disk, rdb_path, save_to_disk, LoadReport};
+
+use crate::evict::Policy;
+use crate::spec::{cat, cmd, flag::*, kf, CommandDef, KeySpec, Locking};
+use crate::state::Server;
+use moon_persist::file::AccessInfo;
+use moon_persist::{Limits, SaveOpts};
+use moon_store::set::SetLimits;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicI64, AtomicU64};
+
+pub static COMMANDS: &[CommandDef] = &[
+    cmd("dump", 2, READONLY, cat::KEYSPACE, &[KeySpec::single(1, kf::RO | kf::ACCESS)], restore::dump, "generic"),
+    cmd(
+        "restore",
+        -4,
+        WRITE | DENYOOM,
+        cat::KEYSPACE | cat::DANGEROUS,
+        &[KeySpec::single(1, kf::OW | kf::UPDATE)],
+        restore::restore,
+        "generic",
+    ),
+    cmd("save", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT | NO_MULTI, 0, &[], save::save, "server").locking(Locking::World),
+    cmd("lastsave", 1, LOADING | STALE | FAST, cat::ADMIN | cat::DANGEROUS, &[], save::lastsave, "server").locking(Locking::None),
+];
+
+/// RDB bookkeeping for LASTSAVE and INFO persistence.
+#[derive(Default)]
+pub struct RdbState {
+    /// Unix seconds of the last successful save (0: never; LASTSAVE then
+    /// reports the start time, as Redis does).
+    pub last_save: AtomicI64,
+    pub saves: AtomicU64,
+    /// Whether the last save failed (INFO rdb_last_bgsave_status).
+    pub last_failed: std::sync::atomic::AtomicBool,
+    pub last_load_keys_loaded: AtomicU64,
+    pub last_load_keys_expired: AtomicU64,
+}
+
+impl RdbState {
+    pub fn last_save_secs(&self, srv: &Server) -> i64 {
+        match self.last_save.load(Relaxed) {
+            0 => srv.start_unix_ms / 1000,
+            t => t,
+        }
+    }
+}
+
+/// The encoding thresholds in force, for loading values.
+pub fn limits(srv: &Server) -> Limits {
+    let h = &srv.config.hot;
+    let u = |a: &AtomicI64| usize::try_from(a.load(Relaxed)).unwrap_or(0);
+    Limits {
+        list_fill: h.list_max_listpack_size.load(Relaxed),
+        hash: moon_store::hash::Limits { max_entries: u(&h.hash_max_listpack_entries), max_value: u(&h.hash_max_listpack_value) },
+        set: SetLimits::new(
+            h.set_max_intset_entries.load(Relaxed),
+            h.set_max_listpack_entries.load(Relaxed),
+            h.set_max_listpack_value.load(Relaxed),
+        ),
+        zset: moon_store::zset::Limits { max_entries: u(&h.zset_max_listpack_entries), max_value: u(&h.zset_max_listpack_value) },
+    }
+}
+
+/// Which access record (IDLE / FREQ) the eviction policy calls for.
+pub fn access_info(srv: &Server) -> AccessInfo {
+    match Policy::from_index(srv.config.hot.maxmemory_policy.load(Relaxed)) {
+        Policy::AllkeysLru | Policy::VolatileLru => AccessInfo::Lru,
+        p if p.is_lfu() => AccessInfo::Lfu,
+        _ => AccessInfo::None,
+    }
+}
+
+pub fn save_opts(srv: &Server) -> SaveOpts {
+    SaveOpts { compress: srv.config.get_bool("rdbcompression") }
+}
