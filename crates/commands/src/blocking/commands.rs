@@ -25,9 +25,9 @@ pub static COMMANDS: &[CommandDef] = &[
     cmd("blmove", 6, WRITE | DENYOOM | BLOCKING, cat::LIST, MOVE_KEYS, blmove, "list"),
     cmd("brpoplpush", 4, WRITE | DENYOOM | BLOCKING, cat::LIST, MOVE_KEYS, brpoplpush, "list"),
     cmd("blmpop", -5, WRITE | BLOCKING, cat::LIST, MPOP_KEYS, blmpop, "list"),
-    cmd("bzpopmin", -3, WRITE | FAST | BLOCKING, cat::SORTEDSET, POP_KEYS, bzpopmin, "sorted-set"),
-    cmd("bzpopmax", -3, WRITE | FAST | BLOCKING, cat::SORTEDSET, POP_KEYS, bzpopmax, "sorted-set"),
-    cmd("bzmpop", -5, WRITE | BLOCKING, cat::SORTEDSET, MPOP_KEYS, bzmpop, "sorted-set"),
+    cmd("bzpopmin", -3, WRITE | FAST | BLOCKING, cat::SORTEDSET, POP_KEYS, bzpopmin, "sorted_set"),
+    cmd("bzpopmax", -3, WRITE | FAST | BLOCKING, cat::SORTEDSET, POP_KEYS, bzpopmax, "sorted_set"),
+    cmd("bzmpop", -5, WRITE | BLOCKING, cat::SORTEDSET, MPOP_KEYS, bzmpop, "sorted_set"),
 ];
 
 /// Run `op` now; if it finds nothing, block the client on its keys until
