@@ -38,7 +38,7 @@ fn run_or_block(ctx: &mut Ctx, op: BlockedOp, deadline: i64) -> CmdResult {
         return Ok(());
     }
     if ctx.conn.no_block {
-        op.timeout_reply(ctx.out);
+        op.empty_reply(ctx.out);
         return Ok(());
     }
     let w = Waiter::new(ctx.conn.handle.clone(), ctx.conn.db, op, ctx.out.proto, deadline);

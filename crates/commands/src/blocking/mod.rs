@@ -63,8 +63,15 @@ impl BlockedOp {
         matches!(self, BlockedOp::ListPop { .. } | BlockedOp::ListMPop { .. } | BlockedOp::ListMove { .. })
     }
 
-    /// The reply when the wait times out.
+    /// The reply when the wait times out: a null array for every kind
+    /// (Redis' replyToBlockedClientTimedOut), even BLMOVE's.
     pub fn timeout_reply(&self, out: &mut moon_resp::Out) {
+        out.null_array();
+    }
+
+    /// The reply when the client may not block (MULTI, scripts): what the
+    /// command answers for "nothing there", a null bulk for BLMOVE.
+    pub fn empty_reply(&self, out: &mut moon_resp::Out) {
         match self {
             BlockedOp::ListMove { .. } => out.null(),
             _ => out.null_array(),
