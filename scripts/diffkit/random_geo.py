@@ -16,12 +16,11 @@ DIRECT = [b"ASC", b"DESC"]
 
 UNORDERED = {"unordered": {"pairs": False, "index": None}}
 # Replies that print decoded coordinates or distance scores as doubles
-# (WITHCOORD, GEOPOS, ZRANGE WITHSCORES after STOREDIST) are off for now:
-# Redis prints doubles with fpconv's Grisu2, which now and then gives 17
-# digits where the shortest form has 16 (37.581358841723294 vs
-# 37.58135884172329), and moon_resp::format_double prints the shortest.
-# Turn this on once format_double reproduces Grisu2.
-COORDS = False
+# (WITHCOORD, GEOPOS, ZRANGE WITHSCORES after STOREDIST). Redis prints them
+# with fpconv's Grisu2 (37.581358841723294 where the shortest form is
+# 37.58135884172329), which moon_resp::format_double reproduces; set False
+# to leave those replies out.
+COORDS = True
 # Keys of their own, so most searches meet a sorted set of points; the
 # shared keys still come up now and then.
 GEO_KEYS = [b"geo:1", b"geo:2", b"geo:3"]

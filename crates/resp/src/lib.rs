@@ -7,7 +7,7 @@ mod inline;
 mod parse;
 mod write;
 
-pub use double::{format_double, format_double_fpconv};
+pub use double::{format_double, format_double_fpconv, write_double, DOUBLE_MAX_LEN};
 pub use inline::split_args;
 pub use parse::{parse_i64, ArgBuf, Argv, Limits, Parsed, ProtoError, INLINE_MAX_SIZE};
 pub use write::{Deferred, Out, Protocol};

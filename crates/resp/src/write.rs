@@ -2,7 +2,7 @@
 //! buffer; RESP3 types fall back to their RESP2 forms exactly as Redis'
 //! `addReply*` functions do.
 
-use crate::double::format_double;
+use crate::double::{write_double, DOUBLE_MAX_LEN};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
@@ -124,13 +124,14 @@ impl Out {
 
     /// A double; a bulk string in RESP2.
     pub fn double(&mut self, d: f64) {
-        let mut tmp = Vec::with_capacity(32);
-        format_double(d, &mut tmp);
+        let mut tmp = [0u8; DOUBLE_MAX_LEN];
+        let n = write_double(d, &mut tmp);
+        let tmp = &tmp[..n];
         match self.proto {
-            Protocol::Resp2 => self.bulk(&tmp),
+            Protocol::Resp2 => self.bulk(tmp),
             Protocol::Resp3 => {
                 self.buf.push(b',');
-                self.buf.extend_from_slice(&tmp);
+                self.buf.extend_from_slice(tmp);
                 self.buf.extend_from_slice(b"\r\n");
             }
         }
