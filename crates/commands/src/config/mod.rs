@@ -100,6 +100,8 @@ pub struct Hot {
     pub set_max_listpack_value: AtomicI64,
     pub zset_max_listpack_entries: AtomicI64,
     pub zset_max_listpack_value: AtomicI64,
+    pub stream_node_max_bytes: AtomicI64,
+    pub stream_node_max_entries: AtomicI64,
     /// maxmemory in bytes (0: no limit), checked before every command.
     pub maxmemory: AtomicU64,
     /// Index of maxmemory-policy in `evict::POLICY_NAMES`.
@@ -188,6 +190,8 @@ impl Config {
             "set-max-listpack-value" => st(&h.set_max_listpack_value, int()),
             "zset-max-listpack-entries" => st(&h.zset_max_listpack_entries, int()),
             "zset-max-listpack-value" => st(&h.zset_max_listpack_value, int()),
+            "stream-node-max-bytes" => st(&h.stream_node_max_bytes, int()),
+            "stream-node-max-entries" => st(&h.stream_node_max_entries, int()),
             "active-expire-effort" => st(&h.active_expire_effort, int()),
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),

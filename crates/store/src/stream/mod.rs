@@ -266,7 +266,8 @@ impl Stream {
 
     /// Whether a tombstone may lie in start..=end (streamRangeHasTombstones).
     pub fn range_has_tombstones(&self, start: Option<StreamId>, end: Option<StreamId>) -> bool {
-        if self.length == 0 || self.max_deleted_id.is_zero() {
+        // No tombstone, or the latest one is before the first entry.
+        if self.length == 0 || self.max_deleted_id.is_zero() || self.first_id > self.max_deleted_id {
             return false;
         }
         let s = start.unwrap_or(StreamId::MIN);
@@ -281,7 +282,8 @@ impl Stream {
         if self.entries_added == 0 {
             return Some(0);
         }
-        if self.length == 0 && id <= self.last_id {
+        // Redis 8.2 answers any ID of an emptied stream with the total.
+        if self.length == 0 {
             return Some(added);
         }
         if id == self.last_id {
@@ -301,12 +303,19 @@ impl Stream {
         None
     }
 
+    /// Whether a group's read counter can be trusted (Redis 8.2): known,
+    /// the stream not empty, and the group's last ID not behind the first
+    /// entry (entries before it may have been trimmed or deleted unseen).
+    fn counter_valid(&self, g: &Group) -> bool {
+        g.entries_read != INVALID_ENTRIES_READ && self.length > 0 && g.last_id >= self.first_id
+    }
+
     /// A group's lag, or None when it cannot be computed (streamReplyWithCGLag).
     pub fn group_lag(&self, g: &Group) -> Option<i64> {
         if self.entries_added == 0 {
             return Some(0);
         }
-        if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(Some(g.last_id), None) {
+        if self.counter_valid(g) && !self.range_has_tombstones(Some(g.last_id), None) {
             return Some(self.entries_added as i64 - g.entries_read);
         }
         self.estimate_distance(g.last_id).map(|r| self.entries_added as i64 - r)
@@ -315,7 +324,7 @@ impl Stream {
     /// A group moved its last delivered ID to `id` by reading it: keep its
     /// read counter exact when possible.
     pub fn advance_group(&self, g: &mut Group, id: StreamId) {
-        if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(Some(id), None) {
+        if self.counter_valid(g) && !self.range_has_tombstones(Some(id), None) {
             g.entries_read += 1;
         } else if self.entries_added != 0 {
             g.entries_read = self.estimate_distance(id).unwrap_or(INVALID_ENTRIES_READ);

@@ -179,11 +179,7 @@ impl Node {
         let z = get_varint(buf, &mut p);
         let seq_delta = ((z >> 1) as i64) ^ -((z & 1) as i64);
         let seq = master.seq.wrapping_add(seq_delta as u64);
-        let (nfields, per) = if flags & SAMEFIELDS != 0 {
-            (self.master_nfields, 1)
-        } else {
-            (get_varint(buf, &mut p) as u32, 2)
-        };
+        let (nfields, per) = if flags & SAMEFIELDS != 0 { (self.master_nfields, 1) } else { (get_varint(buf, &mut p) as u32, 2) };
         let body = p;
         for _ in 0..nfields as usize * per {
             skip_bytes(buf, &mut p);

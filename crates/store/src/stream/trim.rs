@@ -39,7 +39,7 @@ impl Stream {
         }
         let mut removed = 0u64;
         let keys: Vec<StreamId> = self.nodes.keys().copied().collect();
-        'nodes: for key in keys {
+        for key in keys {
             if let TrimStrategy::MaxLen(max) = t.strategy {
                 if self.length <= max {
                     break;
@@ -50,42 +50,24 @@ impl Stream {
             if t.limit != 0 && removed + entries > t.limit {
                 break;
             }
-            let mut remove_node = match t.strategy {
-                TrimStrategy::MaxLen(max) => self.length - entries >= max,
-                TrimStrategy::MinId(min) => {
-                    let mut last = key;
-                    let mut p = node.entries_start as usize;
-                    while p < node.end() {
-                        let loc = node.decode(key, p);
-                        last = loc.id;
-                        p = loc.next;
+            // Whole blocks go only under KEEPREF: the other policies must
+            // look at every entry (so `~` trims nothing under them).
+            let remove_node = t.policy == DeletePolicy::KeepRef
+                && match t.strategy {
+                    TrimStrategy::MaxLen(max) => self.length - entries >= max,
+                    TrimStrategy::MinId(min) => {
+                        let mut last = key;
+                        let mut p = node.entries_start as usize;
+                        while p < node.end() {
+                            let loc = node.decode(key, p);
+                            last = loc.id;
+                            p = loc.next;
+                        }
+                        last < min
                     }
-                    last < min
-                }
-                TrimStrategy::None => false,
-            };
-            let live_ids = |s: &Stream| -> Vec<StreamId> {
-                let n = &s.nodes[&key];
-                let mut ids = Vec::with_capacity(n.live as usize);
-                let mut p = n.entries_start as usize;
-                while p < n.end() {
-                    let loc = n.decode(key, p);
-                    if loc.flags & DELETED == 0 {
-                        ids.push(loc.id);
-                    }
-                    p = loc.next;
-                }
-                ids
-            };
-            if remove_node && t.policy == DeletePolicy::Acked && !self.groups.is_empty() {
-                remove_node = !live_ids(self).into_iter().any(|id| self.is_referenced(id));
-            }
+                    TrimStrategy::None => false,
+                };
             if remove_node {
-                if t.policy == DeletePolicy::DelRef && !self.groups.is_empty() {
-                    for id in live_ids(self) {
-                        self.remove_refs(id);
-                    }
-                }
                 self.nodes.remove(&key);
                 self.length -= entries;
                 removed += entries;
@@ -94,8 +76,8 @@ impl Stream {
             if t.approx {
                 break;
             }
-            // Flag entries inside this block, then stop: a block that could
-            // not go whole holds the first entry to keep.
+            // Flag entries inside this block up to the first one to keep.
+            let mut stopped = false;
             let mut p = self.nodes[&key].entries_start as usize;
             loop {
                 let node = &self.nodes[&key];
@@ -108,13 +90,11 @@ impl Stream {
                     TrimStrategy::MinId(min) => loc.id >= min,
                     TrimStrategy::None => true,
                 };
-                if stop {
+                if stop || (loc.flags & DELETED == 0 && t.policy == DeletePolicy::Acked && self.is_referenced(loc.id)) {
+                    stopped = true;
                     break;
                 }
                 if loc.flags & DELETED == 0 {
-                    if t.policy == DeletePolicy::Acked && self.is_referenced(loc.id) {
-                        break 'nodes;
-                    }
                     if t.policy == DeletePolicy::DelRef {
                         self.remove_refs(loc.id);
                     }
@@ -126,7 +106,16 @@ impl Stream {
                 }
                 p = loc.next;
             }
-            break;
+            // KEEPREF trims inside one block at most (Redis 7's rule);
+            // the per-entry policies go on past blocks they emptied.
+            if t.policy == DeletePolicy::KeepRef || stopped {
+                break;
+            }
+            if self.nodes.get(&key).is_some_and(|n| n.live == 0) {
+                self.nodes.remove(&key);
+            } else {
+                break;
+            }
         }
         if removed > 0 {
             self.refresh_first_id();
