@@ -323,7 +323,7 @@ pub fn xsetid(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if id < s.max_deleted_id {
         return Err(CmdError::err("The ID specified in XSETID is smaller than current max_deleted_entry_id"));
     }
-    if s.len() > 0 {
+    if !s.is_empty() {
         if id < s.edge_id(false) {
             return Err(CmdError::err("The ID specified in XSETID is smaller than the target stream top item"));
         }

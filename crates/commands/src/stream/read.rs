@@ -70,7 +70,7 @@ pub fn parse(ctx: &mut Ctx, argv: &Argv, xreadgroup: bool) -> Result<XReadReques
             count = int_arg(argv.get(i))?.max(0) as usize;
         } else if is_opt(o, "STREAMS") && more > 0 {
             streams_at = i + 1;
-            if (argc - streams_at) % 2 != 0 {
+            if !(argc - streams_at).is_multiple_of(2) {
                 let (name, sym) = if xreadgroup { ("xreadgroup", "ID or '>'") } else { ("xread", "ID, '+', or '$'") };
                 return Err(CmdError::err(format!("Unbalanced '{name}' list of streams: for each stream key an {sym} must be specified.")));
             }
@@ -123,7 +123,7 @@ pub fn parse(ctx: &mut Ctx, argv: &Argv, xreadgroup: bool) -> Result<XReadReques
                 ))
             }
             // The last live entry, whatever the last generated ID.
-            b"+" => match s.filter(|s| s.len() > 0) {
+            b"+" => match s.filter(|s| !s.is_empty()) {
                 Some(s) => ReadFrom::After(s.edge_id(false).prev().unwrap_or(StreamId::MIN)),
                 None => ReadFrom::After(last.unwrap_or(StreamId::MIN)),
             },
@@ -159,7 +159,7 @@ pub fn xreadgroup(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 
 /// The last live ID (streamLastValidID), None for an empty stream.
 fn last_valid(s: &Stream) -> Option<StreamId> {
-    (s.len() > 0).then(|| s.edge_id(false))
+    (!s.is_empty()).then(|| s.edge_id(false))
 }
 
 /// Serve an XREAD request now if any stream has entries after its ID.
@@ -170,7 +170,7 @@ pub fn try_serve_xread(ctx: &mut Ctx, req: &XReadRequest) -> Result<bool, CmdErr
     for (key, from) in req.keys.iter().zip(&req.from) {
         let ReadFrom::After(gt) = *from else { continue };
         let Some(s) = sread(&mut ctx.ks, key)? else { continue };
-        if !last_valid(s).is_some_and(|m| m > gt) {
+        if last_valid(s).is_none_or(|m| m <= gt) {
             continue;
         }
         if served == 0 {

@@ -28,7 +28,8 @@ fn append_and_read_back_fields() {
     add(&mut s, id(1, 2), &["a", "3", "b", "4"]);
     add(&mut s, id(2, 0), &["c", "5"]);
     assert_eq!(s.len(), 3);
-    let all: Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)> =
+    type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+    let all: Vec<(StreamId, Pairs)> =
         s.range(StreamId::MIN, StreamId::MAX).map(|e| (e.id, e.fields().map(|(f, v)| (f.to_vec(), v.to_vec())).collect())).collect();
     assert_eq!(all[1].0, id(1, 2));
     assert_eq!(all[1].1, vec![(b"a".to_vec(), b"3".to_vec()), (b"b".to_vec(), b"4".to_vec())]);
