@@ -107,6 +107,8 @@ pub struct Hot {
     pub zset_max_listpack_value: AtomicI64,
     /// Largest sparse HyperLogLog before it turns dense (read on every PFADD).
     pub hll_sparse_max_bytes: AtomicI64,
+    pub stream_node_max_bytes: AtomicI64,
+    pub stream_node_max_entries: AtomicI64,
     /// maxmemory in bytes (0: no limit), checked before every command.
     pub maxmemory: AtomicU64,
     /// Index of maxmemory-policy in `evict::POLICY_NAMES`.
@@ -196,6 +198,8 @@ impl Config {
             "zset-max-listpack-entries" => st(&h.zset_max_listpack_entries, int()),
             "zset-max-listpack-value" => st(&h.zset_max_listpack_value, int()),
             "hll-sparse-max-bytes" => st(&h.hll_sparse_max_bytes, int()),
+            "stream-node-max-bytes" => st(&h.stream_node_max_bytes, int()),
+            "stream-node-max-entries" => st(&h.stream_node_max_entries, int()),
             "active-expire-effort" => st(&h.active_expire_effort, int()),
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),

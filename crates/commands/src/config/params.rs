@@ -81,6 +81,20 @@ pub static PARAMS: &[Param] = &[
         0,
         "HyperLogLogs stay in the sparse encoding up to this many bytes (header included)",
     ),
+    Param::new(
+        "stream-node-max-entries",
+        Kind::Int { min: 0, max: i64::MAX },
+        "100",
+        0,
+        "entries per stream block before a new block starts (0: no limit)",
+    ),
+    Param::new(
+        "stream-node-max-bytes",
+        Kind::Memory { min: 0, max: i64::MAX },
+        "4096",
+        0,
+        "bytes of entries per stream block before a new block starts (0: no limit)",
+    ),
     // Memory limit and eviction
     Param::new("maxmemory", Kind::UMemory, "0", 0, "memory limit in bytes (0: none); past it keys are evicted per maxmemory-policy"),
     Param::new("maxmemory-policy", Kind::Enum(crate::evict::POLICY_NAMES), "noeviction", 0, "which keys to evict at the memory limit"),

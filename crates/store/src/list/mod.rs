@@ -10,7 +10,7 @@
 //! points (see [`List::grow_check`] and [`List::shrink_check`]), which the
 //! command layer calls where Redis calls listTypeTryConversion*.
 
-mod limits;
+pub(crate) mod limits;
 mod node;
 mod quick;
 

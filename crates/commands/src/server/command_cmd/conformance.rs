@@ -130,7 +130,7 @@ pub fn mismatches(table: &Table, spec: &serde_json::Map<String, Value>) -> Vec<S
 fn load_spec() -> serde_json::Map<String, Value> {
     let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/redis-7.4.1-commands.json"));
     let mut spec: serde_json::Map<String, Value> = serde_json::from_str(text).expect("vendored spec parses");
-    // Commands added after 7.4 (HGETDEL, HGETEX, HSETEX), as Redis 8.2's
+    // Commands added after 7.4 (HGETDEL, HGETEX, HSETEX, XACKDEL, XDELEX), as Redis 8.2's
     // COMMAND INFO / COMMAND DOCS describe them.
     let extra = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/redis-8.2-extra-commands.json"));
     let extra: serde_json::Map<String, Value> = serde_json::from_str(extra).expect("extra spec parses");
