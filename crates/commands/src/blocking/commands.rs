@@ -33,7 +33,7 @@ pub static COMMANDS: &[CommandDef] = &[
 /// Run `op` now; if it finds nothing, block the client on its keys until
 /// `deadline` (unix ms, 0: forever). A client that must not block (inside
 /// MULTI or a script) gets the timeout reply at once, as in Redis.
-fn run_or_block(ctx: &mut Ctx, op: BlockedOp, deadline: i64) -> CmdResult {
+pub fn run_or_block(ctx: &mut Ctx, op: BlockedOp, deadline: i64) -> CmdResult {
     if run_op(ctx.srv, &mut ctx.ks, &op, ctx.out, &mut VecDeque::new())? {
         return Ok(());
     }

@@ -18,12 +18,13 @@ mod commands;
 mod serve;
 pub mod timeout;
 
-pub use commands::COMMANDS;
-pub use serve::wake;
+pub use commands::{run_or_block, COMMANDS};
+pub use serve::{wake, wake_db};
 
 use crate::client::ClientHandle;
 use moon_resp::Protocol;
 use moon_store::list::Side;
+use moon_store::Object;
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -43,6 +44,8 @@ pub enum BlockedOp {
     ZPop { keys: Vec<Vec<u8>>, max: bool },
     /// BZMPOP: [key, [[member, score]...]].
     ZMPop { keys: Vec<Vec<u8>>, max: bool, count: usize },
+    /// XREAD / XREADGROUP with BLOCK.
+    Stream(Box<crate::stream::read::XReadRequest>),
 }
 
 impl BlockedOp {
@@ -54,13 +57,27 @@ impl BlockedOp {
             | BlockedOp::ZPop { keys, .. }
             | BlockedOp::ZMPop { keys, .. } => keys,
             BlockedOp::ListMove { src, .. } => std::slice::from_ref(src),
+            BlockedOp::Stream(req) => &req.keys,
         }
     }
 
-    /// Whether a value of this type can serve the waiter (a key of another
-    /// type leaves it blocked, as in Redis).
-    pub fn wants_list(&self) -> bool {
-        matches!(self, BlockedOp::ListPop { .. } | BlockedOp::ListMPop { .. } | BlockedOp::ListMove { .. })
+    /// Whether a write that left `value` at one of the waiter's keys may
+    /// serve it. A key of another type leaves it blocked, as in Redis; a
+    /// group reader is also woken by its stream going away (it gets an
+    /// error then).
+    pub fn may_serve(&self, value: Option<&Object>) -> bool {
+        match (self, value) {
+            (BlockedOp::ListPop { .. } | BlockedOp::ListMPop { .. } | BlockedOp::ListMove { .. }, Some(Object::List(_))) => true,
+            (BlockedOp::ZPop { .. } | BlockedOp::ZMPop { .. }, Some(Object::ZSet(_))) => true,
+            (BlockedOp::Stream(_), Some(Object::Stream(_))) => true,
+            (BlockedOp::Stream(req), _) => req.group.is_some(),
+            _ => false,
+        }
+    }
+
+    /// XREADGROUP: the wait ends with an error if the stream is deleted.
+    fn unblocks_on_missing_key(&self) -> bool {
+        matches!(self, BlockedOp::Stream(req) if req.group.is_some())
     }
 
     /// The reply when the wait times out: a null array for every kind
@@ -214,6 +231,12 @@ impl Registry {
         self.keys.load(Ordering::Relaxed)
     }
 
+    /// Keys waited on by a client whose wait ends if the key is deleted
+    /// (INFO total_blocking_keys_on_nokey). Counted when asked: INFO is rare.
+    pub fn blocking_keys_on_nokey(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().values().filter(|q| q.iter().any(|w| w.op.unblocks_on_missing_key())).count()).sum()
+    }
+
     pub fn clients_with_timeout(&self) -> usize {
         self.timed.load(Ordering::Relaxed)
     }
@@ -268,6 +291,15 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// Every key of database `db` someone waits on.
+    fn keys_of_db(&self, db: usize) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        for shard in self.shards.iter() {
+            keys.extend(shard.lock().keys().filter(|(d, _)| *d == db).map(|(_, k)| k.clone()));
+        }
+        keys
     }
 
     /// The waiters on (db, key) in arrival order, if any.

@@ -7,9 +7,10 @@ use crate::error::CmdError;
 use crate::list::ops as list_ops;
 use crate::spec::CommandDef;
 use crate::state::Server;
+use crate::stream::read as stream_read;
 use crate::zset::pop as zset_pop;
 use moon_resp::{Argv, Out};
-use moon_store::{Object, ValueRef};
+use moon_store::ValueRef;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -96,17 +97,25 @@ pub fn run_op(srv: &Server, ks: &mut KeyAccess, op: &BlockedOp, out: &mut Out, f
             }
             Ok(true)
         }
+        BlockedOp::Stream(req) => {
+            let (keys, from) = req.keys.iter().zip(&req.from).filter(|(k, _)| ks.holds(k)).map(|(k, f)| (k.clone(), *f)).unzip();
+            let held = stream_read::XReadRequest { keys, from, group: req.group.clone(), ..**req };
+            if held.group.is_some() {
+                stream_read::try_serve_xreadgroup(ks, out, &held)
+            } else {
+                stream_read::try_serve_xread(ks, out, &held)
+            }
+        }
     }
 }
 
-/// Whether `key` holds a value of the type the waiter pops from; if not,
-/// no waiter of that kind on the key can be served now.
-fn has_wanted_type(ks: &mut KeyAccess, key: &[u8], op: &BlockedOp) -> bool {
-    match ks.write_untouched(key).map(|e| e.value()) {
-        Some(ValueRef::Obj(Object::List(_))) => op.wants_list(),
-        Some(ValueRef::Obj(Object::ZSet(_))) => !op.wants_list(),
-        _ => false,
-    }
+/// Whether the waiter may be served by what `key` holds now.
+fn may_serve(ks: &mut KeyAccess, key: &[u8], op: &BlockedOp) -> bool {
+    let value = ks.write_untouched(key).and_then(|e| match e.value() {
+        ValueRef::Obj(o) => Some(o),
+        ValueRef::Inline(_) => None,
+    });
+    op.may_serve(value)
 }
 
 /// After a write command ran (its stripe locks still held): serve the
@@ -122,13 +131,29 @@ pub fn wake(srv: &Server, ks: &mut KeyAccess, def: &CommandDef, argv: &Argv) {
             ready.push_back(k.to_vec());
         }
     }
+    wake_keys(srv, ks, ready);
+}
+
+/// After a command that changed a whole database (FLUSHDB, FLUSHALL,
+/// SWAPDB), run under the exclusive world lock: look at every key someone
+/// waits on in database `db`.
+pub fn wake_db(srv: &Server, db: usize, now: i64) {
+    if !srv.blocking.any() {
+        return;
+    }
+    let keys = srv.blocking.keys_of_db(db);
+    let mut ks = KeyAccess::new(&srv.ks.dbs[db], db, now, false);
+    ks.any_stripe = true;
+    wake_keys(srv, &mut ks, keys.into());
+}
+
+fn wake_keys(srv: &Server, ks: &mut KeyAccess, mut ready: VecDeque<Vec<u8>>) {
     while let Some(key) = ready.pop_front() {
         let stripe = ks.db.stripe_of(&key);
         let Some(waiters) = srv.blocking.waiters(ks.db_index, &key, stripe) else { continue };
         for w in waiters {
-            if !has_wanted_type(ks, &key, &w.op) {
-                // Emptied (or retyped): later waiters of the same kind
-                // can't be served either, but one of another kind might.
+            if !may_serve(ks, &key, &w.op) {
+                // Emptied or retyped: this waiter stays blocked.
                 continue;
             }
             serve_one(srv, ks, &w, &mut ready);

@@ -21,7 +21,8 @@ pub fn deadline_from_millis(arg: &[u8], now: i64) -> Result<i64, CmdError> {
     deadline_after(ms, now)
 }
 
-fn deadline_after(ms: i64, now: i64) -> Result<i64, CmdError> {
+/// The unix ms deadline `ms` after `now` (0 ms: no deadline).
+pub fn deadline_after(ms: i64, now: i64) -> Result<i64, CmdError> {
     if ms < 0 {
         return Err(CmdError::err("timeout is negative"));
     }

@@ -46,14 +46,16 @@ fn empty_db(db: &Db, lazy: bool) -> u64 {
 pub fn flushdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let lazy = async_flag(ctx, argv)?;
     ctx.ks.dirty += empty_db(ctx.ks.db, lazy);
+    crate::blocking::wake_db(ctx.srv, ctx.ks.db_index, ctx.now());
     ctx.out.ok();
     Ok(())
 }
 
 pub fn flushall(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let lazy = async_flag(ctx, argv)?;
-    for db in &ctx.srv.ks.dbs {
+    for (i, db) in ctx.srv.ks.dbs.iter().enumerate() {
         ctx.ks.dirty += empty_db(db, lazy);
+        crate::blocking::wake_db(ctx.srv, i, ctx.now());
     }
     ctx.out.ok();
     Ok(())
@@ -74,6 +76,8 @@ pub fn swapdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         return Err(DB_INDEX);
     }
     ctx.srv.ks.swap(a as usize, b as usize);
+    crate::blocking::wake_db(ctx.srv, a as usize, ctx.now());
+    crate::blocking::wake_db(ctx.srv, b as usize, ctx.now());
     // Counted even when both are the same database, as in Redis.
     ctx.ks.dirty += 1;
     ctx.out.ok();

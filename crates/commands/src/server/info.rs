@@ -186,8 +186,7 @@ fn clients(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "clients_in_timeout_table", "{}", srv.blocking.clients_with_timeout());
     field!(s, "total_watched_keys", "0");
     field!(s, "total_blocking_keys", "{}", srv.blocking.blocking_keys());
-    // Only XREADGROUP waits on keys that may not exist.
-    field!(s, "total_blocking_keys_on_nokey", "0");
+    field!(s, "total_blocking_keys_on_nokey", "{}", srv.blocking.blocking_keys_on_nokey());
 }
 
 fn memory(srv: &Server, s: &mut String, _now: i64) {

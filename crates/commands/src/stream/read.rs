@@ -7,10 +7,10 @@
 
 use super::id::strict_id;
 use super::{reply, sread, sread_mut};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, KeyAccess};
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use crate::util::{int_arg, is_opt};
-use moon_resp::Argv;
+use moon_resp::{Argv, Out};
 use moon_store::stream::{Group, Stream, StreamId};
 
 /// Where a stream is read from.
@@ -142,16 +142,26 @@ pub fn parse(ctx: &mut Ctx, argv: &Argv, xreadgroup: bool) -> Result<XReadReques
 
 pub fn xread(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let req = parse(ctx, argv, false)?;
-    if !try_serve_xread(ctx, &req)? {
-        // BLOCK is answered as an immediate timeout until blocking lands.
-        ctx.out.null_array();
-    }
-    Ok(())
+    read_or_block(ctx, req)
 }
 
 pub fn xreadgroup(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let req = parse(ctx, argv, true)?;
-    if !try_serve_xreadgroup(ctx, &req)? {
+    read_or_block(ctx, req)
+}
+
+/// Serve now, else block with BLOCK, else the null reply. (A history
+/// read of XREADGROUP always answers, so it never blocks.)
+fn read_or_block(ctx: &mut Ctx, req: XReadRequest) -> CmdResult {
+    if let Some(ms) = req.block {
+        let deadline = crate::blocking::timeout::deadline_after(ms, ctx.now())?;
+        return crate::blocking::run_or_block(ctx, crate::blocking::BlockedOp::Stream(Box::new(req)), deadline);
+    }
+    let served = match req.group {
+        Some(_) => try_serve_xreadgroup(&mut ctx.ks, ctx.out, &req)?,
+        None => try_serve_xread(&mut ctx.ks, ctx.out, &req)?,
+    };
+    if !served {
         ctx.out.null_array();
     }
     Ok(())
@@ -163,40 +173,40 @@ fn last_valid(s: &Stream) -> Option<StreamId> {
 }
 
 /// Serve an XREAD request now if any stream has entries after its ID.
-pub fn try_serve_xread(ctx: &mut Ctx, req: &XReadRequest) -> Result<bool, CmdError> {
+pub fn try_serve_xread(ks: &mut KeyAccess, out: &mut Out, req: &XReadRequest) -> Result<bool, CmdError> {
     let mut served = 0;
     let mut d = None;
-    let resp3 = ctx.out.resp3();
+    let resp3 = out.resp3();
     for (key, from) in req.keys.iter().zip(&req.from) {
         let ReadFrom::After(gt) = *from else { continue };
-        let Some(s) = sread(&mut ctx.ks, key)? else { continue };
+        let Some(s) = sread(ks, key)? else { continue };
         if last_valid(s).is_none_or(|m| m <= gt) {
             continue;
         }
         if served == 0 {
-            d = Some(ctx.out.defer());
+            d = Some(out.defer());
         }
         served += 1;
         if !resp3 {
-            ctx.out.array(2);
+            out.array(2);
         }
-        ctx.out.bulk(key);
+        out.bulk(key);
         let start = gt.next().unwrap_or(StreamId::MAX);
         let limit = if req.count == 0 { usize::MAX } else { req.count };
-        let r = ctx.out.defer();
+        let r = out.defer();
         let mut n = 0;
         for e in s.range(start, StreamId::MAX).take(limit) {
-            reply::entry(ctx.out, &e);
+            reply::entry(out, &e);
             n += 1;
         }
-        ctx.out.end_array(r, n);
+        out.end_array(r, n);
     }
     if let Some(d) = d {
         // RESP3: a map of key -> entries; RESP2: an array of [key, entries].
         if resp3 {
-            ctx.out.end_map(d, served);
+            out.end_map(d, served);
         } else {
-            ctx.out.end_array(d, served);
+            out.end_array(d, served);
         }
     }
     Ok(served > 0)
@@ -204,22 +214,22 @@ pub fn try_serve_xread(ctx: &mut Ctx, req: &XReadRequest) -> Result<bool, CmdErr
 
 /// Serve an XREADGROUP request now: history reads always answer, `>`
 /// answers when the group has undelivered entries.
-pub fn try_serve_xreadgroup(ctx: &mut Ctx, req: &XReadRequest) -> Result<bool, CmdError> {
-    let Some(gr) = &req.group else { return try_serve_xread(ctx, req) };
-    let now = ctx.now();
+pub fn try_serve_xreadgroup(ks: &mut KeyAccess, out: &mut Out, req: &XReadRequest) -> Result<bool, CmdError> {
+    let Some(gr) = &req.group else { return try_serve_xread(ks, out, req) };
+    let now = ks.now;
     let mut dirty = 0;
     // Check every stream before writing anything: a group may have gone
     // while a blocked client waited.
     for key in &req.keys {
-        if super::swrite(&mut ctx.ks, key)?.and_then(|s| s.group(&gr.group)).is_none() {
+        if super::swrite(ks, key)?.and_then(|s| s.group(&gr.group)).is_none() {
             return Err(nogroup(key, &gr.group));
         }
     }
     let mut served = 0;
     let mut d = None;
-    let resp3 = ctx.out.resp3();
+    let resp3 = out.resp3();
     for (key, from) in req.keys.iter().zip(&req.from) {
-        let Some(s) = sread_mut(&mut ctx.ks, key)? else { return Err(nogroup(key, &gr.group)) };
+        let Some(s) = sread_mut(ks, key)? else { return Err(nogroup(key, &gr.group)) };
         let Some(g) = s.group(&gr.group) else { return Err(nogroup(key, &gr.group)) };
         let (serve, history, gt) = match *from {
             ReadFrom::After(id) => (true, true, id),
@@ -233,18 +243,18 @@ pub fn try_serve_xreadgroup(ctx: &mut Ctx, req: &XReadRequest) -> Result<bool, C
         }
         if serve {
             if served == 0 {
-                d = Some(ctx.out.defer());
+                d = Some(out.defer());
             }
             served += 1;
             if !resp3 {
-                ctx.out.array(2);
+                out.array(2);
             }
-            ctx.out.bulk(key);
+            out.bulk(key);
             let start = gt.next().unwrap_or(StreamId::MAX);
             if history {
-                serve_history(ctx.out, s, &mut g, &gr.consumer, start, req.count, now);
+                serve_history(out, s, &mut g, &gr.consumer, start, req.count, now);
             } else {
-                serve_new(ctx.out, s, &mut g, gr, start, req.count, now);
+                serve_new(out, s, &mut g, gr, start, req.count, now);
             }
             dirty += 1;
         }
@@ -253,12 +263,12 @@ pub fn try_serve_xreadgroup(ctx: &mut Ctx, req: &XReadRequest) -> Result<bool, C
     if let Some(d) = d {
         // RESP3: a map of key -> entries; RESP2: an array of [key, entries].
         if resp3 {
-            ctx.out.end_map(d, served);
+            out.end_map(d, served);
         } else {
-            ctx.out.end_array(d, served);
+            out.end_array(d, served);
         }
     }
-    ctx.ks.dirty += dirty;
+    ks.dirty += dirty;
     Ok(served > 0)
 }
 
