@@ -54,6 +54,12 @@ pub struct ClientHandle {
     /// The wait of a client blocked by a blocking command (CLIENT UNBLOCK,
     /// CLIENT LIST's "b" flag).
     pub blocked: Mutex<Option<Arc<crate::blocking::Waiter>>>,
+    /// Commands queued by MULTI (-1: not in MULTI), keys watched, and
+    /// whether a watched key changed (set by other clients' writes): for
+    /// CLIENT LIST and EXEC.
+    pub multi_queued: AtomicI64,
+    pub watch_count: AtomicUsize,
+    pub watch_dirty: AtomicBool,
     wake: Box<dyn Fn() + Send + Sync>,
 }
 
@@ -100,6 +106,9 @@ impl ClientHandle {
             net_out: AtomicU64::new(0),
             tot_cmds: AtomicU64::new(0),
             blocked: Mutex::new(None),
+            multi_queued: AtomicI64::new(-1),
+            watch_count: AtomicUsize::new(0),
+            watch_dirty: AtomicBool::new(false),
             wake,
         }
     }
@@ -151,6 +160,12 @@ pub struct ConnState {
     /// Blocking commands must not block (inside MULTI or a script): they
     /// answer as if their timeout had passed.
     pub no_block: bool,
+    /// A transaction being queued (MULTI), and the keys WATCHed.
+    pub multi: Option<Box<crate::multi::Multi>>,
+    pub watched: Vec<crate::multi::watch::Watched>,
+    /// Running inside EXEC (or a script), which holds the world lock
+    /// exclusively: commands take no world lock of their own.
+    pub in_exec: bool,
 }
 
 impl ConnState {
@@ -169,6 +184,9 @@ impl ConnState {
             monitor: false,
             blocked: None,
             no_block: false,
+            multi: None,
+            watched: Vec::new(),
+            in_exec: false,
         }
     }
 

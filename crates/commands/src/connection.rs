@@ -164,6 +164,7 @@ fn hello(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
+    crate::multi::discard_state(ctx.srv, ctx.conn);
     ctx.conn.set_db(0);
     ctx.out.proto = Protocol::Resp2;
     ctx.conn.set_resp(Protocol::Resp2);

@@ -84,32 +84,69 @@ fn run_checked<'s>(
     start: u64,
     world: &mut WorldHold<'s>,
 ) -> Result<u64, Outcome> {
-    let Some(id) = resolve(srv, out, argv) else { return Err(Outcome::Done) };
+    let Some(id) = resolve(srv, out, argv) else {
+        flag_transaction(conn);
+        return Err(Outcome::Done);
+    };
     let entry = srv.table.get(id);
     let def = entry.def;
 
     if def.has(flag::PROTECTED) && !debug_allowed(srv, conn) {
-        return Err(reject(srv, entry, out, CmdError::err(
+        return Err(reject(srv, conn, entry, out, CmdError::err(
             "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
         )));
     }
     if !conn.authenticated && !def.has(flag::NO_AUTH) {
-        return Err(reject(srv, entry, out, NOAUTH));
+        return Err(reject(srv, conn, entry, out, NOAUTH));
     }
     // A MONITOR client is a replica to Redis: no keyspace access.
     if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {
-        return Err(reject(srv, entry, out, CmdError::err("Replica can't interact with the keyspace")));
+        return Err(reject(srv, conn, entry, out, CmdError::err("Replica can't interact with the keyspace")));
+    }
+    if conn.multi.is_some() && def.has(flag::NO_MULTI) {
+        return Err(reject(srv, conn, entry, out, CmdError::err("Command not allowed inside a transaction")));
     }
     // Evict before any of the command's stripes is locked.
     if srv.config.hot.maxmemory.load(Relaxed) != 0 {
         if let Err(e) = crate::evict::before_command(srv, conn.thread, def, now, world) {
-            return Err(reject(srv, entry, out, e));
+            return Err(reject(srv, conn, entry, out, e));
+        }
+    }
+    if let Some(m) = conn.multi.as_mut() {
+        if !crate::multi::runs_inside_multi(&entry.full_name) {
+            m.queued.push(argv.to_vec());
+            conn.handle.multi_queued.store(m.queued.len() as i64, Relaxed);
+            out.simple("QUEUED");
+            return Err(Outcome::Done);
         }
     }
     if let Some(until) = srv.paused_for(def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE), now) {
         return Err(Outcome::Paused { until });
     }
+    Ok(execute(srv, conn, out, id, argv, now, start, world))
+}
 
+/// Run a command queued by MULTI (or called from a script) inside the
+/// caller's exclusive hold of the world: the lookup, the handler and the
+/// bookkeeping, without the checks made when it was queued.
+pub fn run_nested(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv, now: i64) {
+    let Some(id) = resolve(srv, out, argv) else { return };
+    execute(srv, conn, out, id, argv, now, ticks::now(), &mut None);
+}
+
+/// The handler under its locks, then stats, slowlog, latency, MONITOR and
+/// CLIENT REPLY. Returns the tick count when it finished.
+fn execute<'s>(
+    srv: &'s Server,
+    conn: &mut ConnState,
+    out: &mut Out,
+    id: usize,
+    argv: &Argv,
+    now: i64,
+    start: u64,
+    world: &mut WorldHold<'s>,
+) -> u64 {
+    let entry = srv.table.get(id);
     let mark = out.buf.len();
     let result = run_locked(srv, conn, out, entry, argv, now, world);
     let end = ticks::now();
@@ -136,7 +173,15 @@ fn run_checked<'s>(
         ReplyMode::SkipNext => ReplyMode::Skip,
         m => m,
     };
-    Ok(end)
+    end
+}
+
+/// A command was refused while queuing a transaction: EXEC will answer
+/// EXECABORT.
+fn flag_transaction(conn: &mut ConnState) {
+    if let Some(m) = conn.multi.as_mut() {
+        m.aborted = true;
+    }
 }
 
 /// Find the command (and subcommand) and check arity; on failure the
@@ -172,7 +217,7 @@ fn resolve(srv: &Server, out: &mut Out, argv: &Argv) -> Option<usize> {
                 let sub: String = sub.chars().take(128).collect();
                 let upper = String::from_utf8_lossy(name).to_uppercase();
                 let e = CmdError::err(format!("unknown subcommand '{sub}'. Try {upper} HELP."));
-                reject(srv, parent, out, e);
+                count_rejection(srv, parent, out, e);
                 return None;
             }
         }
@@ -181,7 +226,7 @@ fn resolve(srv: &Server, out: &mut Out, argv: &Argv) -> Option<usize> {
     let arity = entry.def.arity;
     let argc = argv.len() as i32;
     if (arity > 0 && argc != arity) || argc < -arity {
-        reject(srv, entry, out, error::arity(&entry.full_name));
+        count_rejection(srv, entry, out, error::arity(&entry.full_name));
         return None;
     }
     Some(id)
@@ -192,7 +237,12 @@ fn cstr(b: &[u8]) -> &[u8] {
     &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]
 }
 
-fn reject(srv: &Server, entry: &TableEntry, out: &mut Out, e: CmdError) -> Outcome {
+fn reject(srv: &Server, conn: &mut ConnState, entry: &TableEntry, out: &mut Out, e: CmdError) -> Outcome {
+    flag_transaction(conn);
+    count_rejection(srv, entry, out, e)
+}
+
+fn count_rejection(srv: &Server, entry: &TableEntry, out: &mut Out, e: CmdError) -> Outcome {
     entry.stats.rejected.fetch_add(1, Relaxed);
     srv.stats.record_error(e.code());
     out.error(e.as_str());
@@ -221,6 +271,8 @@ fn run_locked<'s>(
     let db_index = conn.db;
     let db = &srv.ks.dbs[db_index];
     let _world_excl = match def.locking {
+        // Inside EXEC (or a script) the caller holds the world exclusively.
+        _ if conn.in_exec => None,
         Locking::World => {
             // Our own shared slot must be free before taking every slot.
             *world = None;
@@ -235,16 +287,14 @@ fn run_locked<'s>(
     };
     let mut ks = KeyAccess::new(db, db_index, now, touch);
     ks.set_argv(argv);
-    ks.any_stripe = _world_excl.is_some();
+    ks.any_stripe = _world_excl.is_some() || conn.in_exec;
     if def.locking == Locking::Keys {
         lock_spec_keys(&mut ks, entry, argv);
     }
     let mut ctx = Ctx { srv, conn, out, cmd: entry, ks };
     let r = (def.handler)(&mut ctx, argv);
-    // Hand what the write produced to clients blocked on its keys, before
-    // its locks go (the blocking command itself just queued its client).
-    if srv.blocking.any() && def.has(flag::WRITE) && ctx.conn.blocked.is_none() {
-        crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+    if def.has(flag::WRITE) {
+        after_write(srv, &mut ctx, argv);
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
@@ -265,6 +315,21 @@ fn run_locked<'s>(
         st.dirty.add_local(thread, dirty);
     }
     r
+}
+
+/// What follows a write under its locks: watchers of the keys it changed
+/// are marked, and clients blocked on its keys are served (unless the
+/// command itself just blocked its client).
+fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
+    let def = ctx.cmd.def;
+    if srv.watches.any() && ctx.ks.dirty > 0 {
+        let mut idx = Vec::new();
+        def.key_indexes(argv, &mut idx);
+        crate::multi::watch::touch_keys(srv, &ctx.ks, idx.iter().map(|&i| argv.get(i)));
+    }
+    if srv.blocking.any() && ctx.conn.blocked.is_none() {
+        crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+    }
 }
 
 /// Lock the stripes of the keys the command's key specs name. The common

@@ -15,6 +15,7 @@ pub mod hll;
 pub mod keys;
 pub mod latency;
 pub mod list;
+pub mod multi;
 pub mod persistence;
 pub mod server;
 pub mod set;

@@ -49,6 +49,8 @@ pub struct Server {
     pub evict: crate::evict::Evictor,
     /// Clients blocked on keys.
     pub blocking: crate::blocking::Registry,
+    /// Keys WATCHed by clients.
+    pub watches: crate::multi::WatchRegistry,
     /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
 }
@@ -150,6 +152,7 @@ impl Server {
             used_probe: None,
             evict: Default::default(),
             blocking: Default::default(),
+            watches: Default::default(),
             rdb: Default::default(),
             config,
         }

@@ -18,6 +18,7 @@ pub static FAMILIES: &[&[CommandDef]] = &[
     crate::zset::COMMANDS,
     crate::sort::COMMANDS,
     crate::blocking::COMMANDS,
+    crate::multi::COMMANDS,
     crate::bitmap::COMMANDS,
     crate::hll::COMMANDS,
     crate::geo::COMMANDS,

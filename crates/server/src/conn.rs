@@ -146,6 +146,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
             }
         }
     }
+    moon_commands::multi::discard_state(&srv, &mut conn);
     srv.clients.unregister(id);
 }
 

@@ -138,10 +138,20 @@ pub fn wake(srv: &Server, ks: &mut KeyAccess, def: &CommandDef, argv: &Argv) {
 /// SWAPDB), run under the exclusive world lock: look at every key someone
 /// waits on in database `db`.
 pub fn wake_db(srv: &Server, db: usize, now: i64) {
-    if !srv.blocking.any() {
-        return;
+    if srv.blocking.any() {
+        wake_in_db(srv, db, srv.blocking.keys_of_db(db), now);
     }
-    let keys = srv.blocking.keys_of_db(db);
+}
+
+/// After `key` appeared in database `db` from another one (MOVE, COPY
+/// ... DB), under the exclusive world lock with no stripe of `db` held.
+pub fn wake_moved(srv: &Server, db: usize, key: &[u8], now: i64) {
+    if srv.blocking.any() {
+        wake_in_db(srv, db, vec![key.to_vec()], now);
+    }
+}
+
+fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64) {
     let mut ks = KeyAccess::new(&srv.ks.dbs[db], db, now, false);
     ks.any_stripe = true;
     wake_keys(srv, &mut ks, keys.into());

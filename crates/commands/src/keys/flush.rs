@@ -45,6 +45,7 @@ fn empty_db(db: &Db, lazy: bool) -> u64 {
 
 pub fn flushdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let lazy = async_flag(ctx, argv)?;
+    crate::multi::watch::touch_db(ctx.srv, ctx.ks.db_index, None, ctx.now());
     ctx.ks.dirty += empty_db(ctx.ks.db, lazy);
     crate::blocking::wake_db(ctx.srv, ctx.ks.db_index, ctx.now());
     ctx.out.ok();
@@ -54,6 +55,7 @@ pub fn flushdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 pub fn flushall(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let lazy = async_flag(ctx, argv)?;
     for (i, db) in ctx.srv.ks.dbs.iter().enumerate() {
+        crate::multi::watch::touch_db(ctx.srv, i, None, ctx.now());
         ctx.ks.dirty += empty_db(db, lazy);
         crate::blocking::wake_db(ctx.srv, i, ctx.now());
     }
@@ -75,6 +77,8 @@ pub fn swapdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(DB_INDEX);
     }
+    crate::multi::watch::touch_db(ctx.srv, a as usize, Some(b as usize), ctx.now());
+    crate::multi::watch::touch_db(ctx.srv, b as usize, Some(a as usize), ctx.now());
     ctx.srv.ks.swap(a as usize, b as usize);
     crate::blocking::wake_db(ctx.srv, a as usize, ctx.now());
     crate::blocking::wake_db(ctx.srv, b as usize, ctx.now());

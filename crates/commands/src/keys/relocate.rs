@@ -129,9 +129,22 @@ pub fn move_cmd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     // LRU/LFU field (the insert sets it), as Redis 8.2 shows.
     e.set_lru(0);
     dst.insert(e);
+    drop(dst);
+    arrived_in(ctx, target, key);
     ctx.ks.dirty += 1;
     ctx.out.int(1);
     Ok(())
+}
+
+/// `key` was written in database `db`, not the command's own: mark its
+/// watchers and serve clients blocked on it there (the dispatcher does
+/// both only for the command's own database).
+fn arrived_in(ctx: &Ctx, db: usize, key: &[u8]) {
+    let srv = ctx.srv;
+    if srv.watches.any() {
+        srv.watches.touch(db, key, srv.ks.dbs[db].stripe_of(key));
+    }
+    crate::blocking::wake_moved(srv, db, key, ctx.now());
 }
 
 pub fn copy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
@@ -179,6 +192,8 @@ pub fn copy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         let Some(copy) = ctx.ks.stripe(src).peek(src).map(|e| clone_entry(e, dst)) else { return Err(NO_SUCH_KEY) };
         d.insert(copy);
+        drop(d);
+        arrived_in(ctx, target, dst);
         ctx.ks.dirty += 1;
     }
     ctx.out.int(1);

@@ -126,6 +126,12 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     if h.blocked.lock().is_some() {
         flags.push('b');
     }
+    if h.watch_dirty.load(Relaxed) {
+        flags.push('d');
+    }
+    if h.multi_queued.load(Relaxed) >= 0 {
+        flags.push('x');
+    }
     if h.kill_requested.load(Relaxed) {
         flags.push('A');
     }
@@ -155,7 +161,7 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     };
     let _ = writeln!(
         line,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 watch=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} watch={} \
          qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={} \
          user={} redir=-1 resp={} lib-name={} lib-ver={} io-thread={} tot-net-in={} tot-net-out={} tot-cmds={}",
         h.id,
@@ -167,6 +173,8 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
         idle,
         flags,
         h.db.load(Relaxed),
+        h.multi_queued.load(Relaxed),
+        h.watch_count.load(Relaxed),
         qbuf,
         argv_mem,
         omem,

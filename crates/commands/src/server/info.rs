@@ -179,12 +179,13 @@ fn clients(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "client_recent_max_input_buffer", "{max_in}");
     field!(s, "client_recent_max_output_buffer", "{max_out}");
     field!(s, "blocked_clients", "{}", srv.blocking.blocked_clients());
-    // No tracking, pub/sub or WATCH yet: truly zero.
-    for f in ["tracking_clients", "pubsub_clients", "watching_clients"] {
+    // No tracking or pub/sub yet: truly zero.
+    for f in ["tracking_clients", "pubsub_clients"] {
         let _ = write!(s, "{f}:0\r\n");
     }
+    field!(s, "watching_clients", "{}", srv.watches.watching_clients());
     field!(s, "clients_in_timeout_table", "{}", srv.blocking.clients_with_timeout());
-    field!(s, "total_watched_keys", "0");
+    field!(s, "total_watched_keys", "{}", srv.watches.watched_keys());
     field!(s, "total_blocking_keys", "{}", srv.blocking.blocking_keys());
     field!(s, "total_blocking_keys_on_nokey", "{}", srv.blocking.blocking_keys_on_nokey());
 }
