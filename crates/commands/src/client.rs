@@ -60,6 +60,13 @@ pub struct ClientHandle {
     pub multi_queued: AtomicI64,
     pub watch_count: AtomicUsize,
     pub watch_dirty: AtomicBool,
+    /// Subscribed channels, patterns and shard channels (CLIENT LIST).
+    pub sub_counts: [AtomicUsize; 3],
+    /// The connection speaks RESP3 (how messages are framed for it).
+    resp3: AtomicBool,
+    /// The mailbox has bytes: checked (one load) before each batch, so
+    /// messages published before a command are written before its reply.
+    has_mail: AtomicBool,
     wake: Box<dyn Fn() + Send + Sync>,
 }
 
@@ -109,6 +116,9 @@ impl ClientHandle {
             multi_queued: AtomicI64::new(-1),
             watch_count: AtomicUsize::new(0),
             watch_dirty: AtomicBool::new(false),
+            sub_counts: Default::default(),
+            resp3: AtomicBool::new(false),
+            has_mail: AtomicBool::new(false),
             wake,
         }
     }
@@ -131,8 +141,23 @@ impl ClientHandle {
             return;
         }
         m.extend_from_slice(bytes);
+        self.has_mail.store(true, Ordering::Release);
         drop(m);
         (self.wake)();
+    }
+
+    /// Take what was queued for this client (empty if nothing).
+    pub fn take_mail(&self) -> Vec<u8> {
+        if !self.has_mail.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let mut m = self.mailbox.lock();
+        self.has_mail.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *m)
+    }
+
+    pub fn resp3(&self) -> bool {
+        self.resp3.load(Ordering::Relaxed)
     }
 
     pub fn wake(&self) {
@@ -166,6 +191,7 @@ pub struct ConnState {
     /// Running inside EXEC (or a script), which holds the world lock
     /// exclusively: commands take no world lock of their own.
     pub in_exec: bool,
+    pub subs: crate::pubsub::Subscriptions,
 }
 
 impl ConnState {
@@ -187,6 +213,7 @@ impl ConnState {
             multi: None,
             watched: Vec::new(),
             in_exec: false,
+            subs: Default::default(),
         }
     }
 
@@ -201,6 +228,7 @@ impl ConnState {
 
     pub fn set_resp(&self, p: Protocol) {
         self.handle.meta.lock().resp = if p == Protocol::Resp3 { 3 } else { 2 };
+        self.handle.resp3.store(p == Protocol::Resp3, Ordering::Relaxed);
     }
 }
 

@@ -25,6 +25,13 @@ pub const REDIS_VERSION: &str = "7.4.1";
 const WRONGPASS: CmdError = CmdError::fixed("WRONGPASS invalid username-password pair or user is disabled.");
 
 fn ping(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
+    if argv.len() <= 2 && ctx.conn.subs.any() && !ctx.out.resp3() {
+        // Subscribed RESP2 connections get a two-element array.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(if argv.len() == 2 { argv.get(1) } else { b"" });
+        return Ok(());
+    }
     match argv.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(argv.get(1)),
@@ -165,6 +172,7 @@ fn hello(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 
 fn reset(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     crate::multi::discard_state(ctx.srv, ctx.conn);
+    crate::pubsub::unsubscribe_all(ctx.srv, ctx.conn);
     ctx.conn.set_db(0);
     ctx.out.proto = Protocol::Resp2;
     ctx.conn.set_resp(Protocol::Resp2);

@@ -103,6 +103,9 @@ fn run_checked<'s>(
     if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {
         return Err(reject(srv, conn, entry, out, CmdError::err("Replica can't interact with the keyspace")));
     }
+    if conn.subs.any() && !out.resp3() && !crate::pubsub::allowed_while_subscribed(&entry.full_name) {
+        return Err(reject(srv, conn, entry, out, crate::pubsub::subscribed_context_error(&entry.full_name)));
+    }
     if conn.multi.is_some() && def.has(flag::NO_MULTI) {
         return Err(reject(srv, conn, entry, out, CmdError::err("Command not allowed inside a transaction")));
     }

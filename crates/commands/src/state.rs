@@ -51,6 +51,7 @@ pub struct Server {
     pub blocking: crate::blocking::Registry,
     /// Keys WATCHed by clients.
     pub watches: crate::multi::WatchRegistry,
+    pub pubsub: crate::pubsub::PubSub,
     /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
 }
@@ -153,6 +154,7 @@ impl Server {
             evict: Default::default(),
             blocking: Default::default(),
             watches: Default::default(),
+            pubsub: Default::default(),
             rdb: Default::default(),
             config,
         }

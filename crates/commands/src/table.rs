@@ -19,6 +19,7 @@ pub static FAMILIES: &[&[CommandDef]] = &[
     crate::sort::COMMANDS,
     crate::blocking::COMMANDS,
     crate::multi::COMMANDS,
+    crate::pubsub::COMMANDS,
     crate::bitmap::COMMANDS,
     crate::hll::COMMANDS,
     crate::geo::COMMANDS,

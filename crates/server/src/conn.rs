@@ -60,6 +60,12 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
     let mut want = 0usize;
 
     'conn: loop {
+        // Messages queued for this client before the commands at hand
+        // (pub/sub) go out first.
+        let mail = handle.take_mail();
+        if !mail.is_empty() {
+            out.raw(&mail);
+        }
         let step = run_batch(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want);
         bump(&handle.net_out, out.buf.len() as u64);
         if !flush(&srv, thread, &mut stream, &mut out).await {
@@ -84,7 +90,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
                     _ = tokio::time::sleep(wait) => {}
                     _ = notify.notified() => {}
                 }
-                if !deliver_mailbox(&srv, &handle, &mut stream).await || handle.kill_requested.load(Acquire) {
+                if !deliver_mailbox(&srv, &handle, &notify, &mut stream).await || handle.kill_requested.load(Acquire) {
                     break;
                 }
                 continue;
@@ -135,7 +141,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
                     }
                 }
                 _ = notify.notified() => {
-                    if handle.kill_requested.load(Acquire) || !deliver_mailbox(&srv, &handle, &mut stream).await {
+                    if handle.kill_requested.load(Acquire) || !deliver_mailbox(&srv, &handle, &notify, &mut stream).await {
                         break 'conn;
                     }
                 }
@@ -147,6 +153,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
         }
     }
     moon_commands::multi::discard_state(&srv, &mut conn);
+    moon_commands::pubsub::unsubscribe_all(&srv, &mut conn);
     srv.clients.unregister(id);
 }
 
@@ -276,12 +283,33 @@ async fn wait_blocked<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Write what other clients queued for this one (MONITOR feed).
-async fn deliver_mailbox<S: AsyncWrite + Unpin>(srv: &Server, handle: &ClientHandle, stream: &mut S) -> bool {
-    let bytes = std::mem::take(&mut *handle.mailbox.lock());
-    if bytes.is_empty() {
-        return true;
+/// Write what other clients queued for this one (MONITOR feed, pub/sub
+/// messages) until the mailbox is empty. A client that is killed while a
+/// write is stuck (it stopped reading and its queue passed the limit) is
+/// dropped without waiting for the write.
+async fn deliver_mailbox<S: AsyncWrite + Unpin>(srv: &Server, handle: &ClientHandle, notify: &Notify, stream: &mut S) -> bool {
+    loop {
+        let bytes = handle.take_mail();
+        if bytes.is_empty() {
+            return true;
+        }
+        srv.stats.net_output_bytes.fetch_add(bytes.len() as u64, Relaxed);
+        let write = stream.write_all(&bytes);
+        tokio::pin!(write);
+        loop {
+            tokio::select! {
+                r = &mut write => {
+                    if r.is_err() {
+                        return false;
+                    }
+                    break;
+                }
+                _ = notify.notified() => {
+                    if handle.kill_requested.load(Acquire) {
+                        return false;
+                    }
+                }
+            }
+        }
     }
-    srv.stats.net_output_bytes.fetch_add(bytes.len() as u64, Relaxed);
-    stream.write_all(&bytes).await.is_ok()
 }

@@ -126,6 +126,9 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     if h.blocked.lock().is_some() {
         flags.push('b');
     }
+    if h.sub_counts.iter().any(|c| c.load(Relaxed) > 0) {
+        flags.push('P');
+    }
     if h.watch_dirty.load(Relaxed) {
         flags.push('d');
     }
@@ -161,7 +164,7 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     };
     let _ = writeln!(
         line,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} watch={} \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} watch={} \
          qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={} \
          user={} redir=-1 resp={} lib-name={} lib-ver={} io-thread={} tot-net-in={} tot-net-out={} tot-cmds={}",
         h.id,
@@ -173,6 +176,9 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
         idle,
         flags,
         h.db.load(Relaxed),
+        h.sub_counts[0].load(Relaxed),
+        h.sub_counts[1].load(Relaxed),
+        h.sub_counts[2].load(Relaxed),
         h.multi_queued.load(Relaxed),
         h.watch_count.load(Relaxed),
         qbuf,

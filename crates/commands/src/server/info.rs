@@ -179,10 +179,9 @@ fn clients(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "client_recent_max_input_buffer", "{max_in}");
     field!(s, "client_recent_max_output_buffer", "{max_out}");
     field!(s, "blocked_clients", "{}", srv.blocking.blocked_clients());
-    // No tracking or pub/sub yet: truly zero.
-    for f in ["tracking_clients", "pubsub_clients"] {
-        let _ = write!(s, "{f}:0\r\n");
-    }
+    // No client tracking yet: truly zero.
+    field!(s, "tracking_clients", "0");
+    field!(s, "pubsub_clients", "{}", srv.pubsub.clients.load(Relaxed));
     field!(s, "watching_clients", "{}", srv.watches.watching_clients());
     field!(s, "clients_in_timeout_table", "{}", srv.blocking.clients_with_timeout());
     field!(s, "total_watched_keys", "{}", srv.watches.watched_keys());
@@ -307,10 +306,9 @@ fn stats(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "current_eviction_exceeded_time", "{exceeded_now}");
     field!(s, "keyspace_hits", "{}", sum(&st.keyspace_hits));
     field!(s, "keyspace_misses", "{}", sum(&st.keyspace_misses));
-    // TODO(merge): pub/sub counts once pub/sub exists.
-    field!(s, "pubsub_channels", "0");
-    field!(s, "pubsub_patterns", "0");
-    field!(s, "pubsubshard_channels", "0");
+    field!(s, "pubsub_channels", "{}", srv.pubsub.channels.active());
+    field!(s, "pubsub_patterns", "{}", srv.pubsub.numpat());
+    field!(s, "pubsubshard_channels", "{}", srv.pubsub.shard_channels.active());
     // Moon never forks (snapshots are taken in-process).
     field!(s, "latest_fork_usec", "0");
     field!(s, "total_forks", "0");
