@@ -18,6 +18,15 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Report a keyspace event (published after the handler if
+    /// notify-keyspace-events enables `class`).
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if crate::notify::wanted(self.srv, class) {
+            self.ks.events.push(crate::notify::Event { event, key: key.to_vec() });
+        }
+    }
+
     /// The command's full name as Redis prints it in errors ("client|kill").
     pub fn name(&self) -> &str {
         &self.cmd.full_name
@@ -52,6 +61,8 @@ pub struct KeyAccess<'a> {
     pub misses: u64,
     /// Changes made (feeds `dirty`, the save-point counter).
     pub dirty: u64,
+    /// Keyspace events to publish after the command.
+    pub events: Vec<crate::notify::Event>,
 }
 
 impl<'a> KeyAccess<'a> {
@@ -69,6 +80,7 @@ impl<'a> KeyAccess<'a> {
             hits: 0,
             misses: 0,
             dirty: 0,
+            events: Vec::new(),
         }
     }
 
@@ -329,6 +341,16 @@ impl<'a> KeyAccess<'a> {
     pub fn take_expired(&mut self) -> u64 {
         let first = self.first.as_mut().map_or(0, |(_, g)| g.take_expired());
         first + self.more.iter_mut().map(|(_, g)| g.take_expired()).sum::<u64>()
+    }
+
+    /// Names of the keys expired in the locked stripes (recorded only
+    /// while "expired" notifications are on).
+    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
+        let mut keys = self.first.as_mut().map_or_else(Vec::new, |(_, g)| g.take_expired_keys());
+        for (_, g) in self.more.iter_mut() {
+            keys.append(&mut g.take_expired_keys());
+        }
+        keys
     }
 }
 

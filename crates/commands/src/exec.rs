@@ -301,6 +301,9 @@ fn run_locked<'s>(
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
+    if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) || !ks.events.is_empty() {
+        publish_events(srv, ks);
+    }
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);
     ks.unlock_all();
@@ -332,6 +335,20 @@ fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
     }
     if srv.blocking.any() && ctx.conn.blocked.is_none() {
         crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+    }
+}
+
+/// Keyspace notifications for what the command did: keys it found expired
+/// first (that happened before its own changes), then its events.
+fn publish_events(srv: &Server, ks: &mut KeyAccess) {
+    let db = ks.db_index;
+    for key in ks.take_expired_keys() {
+        if crate::notify::wanted(srv, crate::notify::class::EXPIRED) {
+            crate::notify::publish(srv, db, "expired", &key);
+        }
+    }
+    for e in std::mem::take(&mut ks.events) {
+        crate::notify::publish(srv, db, e.event, &e.key);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod latency;
 pub mod list;
 pub mod multi;
+pub mod notify;
 pub mod persistence;
 pub mod pubsub;
 pub mod server;

@@ -19,7 +19,12 @@ use crate::clock;
 use crate::entry::Entry;
 use crate::table::Table;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
+
+/// Keep the names of expired keys for keyspace notifications ("expired"
+/// events); off unless notify-keyspace-events asks for them.
+pub static RECORD_EXPIRED: AtomicBool = AtomicBool::new(false);
 
 static HASHER: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
 
@@ -48,6 +53,8 @@ pub struct Stripe {
     field_ttl_keys: usize,
     /// Hash fields removed by expiry not yet counted in stats.
     expired_fields_pending: u64,
+    /// Names of keys removed by expiry, kept only while RECORD_EXPIRED.
+    expired_keys: Vec<Vec<u8>>,
 }
 
 /// Hash fields one `expire_step` may delete per slot it examines.
@@ -90,6 +97,21 @@ impl Stripe {
     /// Expired-key count since the last call (for INFO's expired_keys).
     pub fn take_expired(&mut self) -> u64 {
         std::mem::take(&mut self.expired_pending)
+    }
+
+    /// Names of the keys expired since the last call (only recorded while
+    /// RECORD_EXPIRED is set).
+    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.expired_keys)
+    }
+
+    /// Count a key removed by expiry, keeping its name if asked to.
+    #[inline]
+    fn note_expired(&mut self, key: &[u8]) {
+        self.expired_pending += 1;
+        if RECORD_EXPIRED.load(Ordering::Relaxed) {
+            self.expired_keys.push(key.to_vec());
+        }
     }
 
     /// Hashes with field TTLs (INFO keyspace's subexpiry).
@@ -148,7 +170,7 @@ impl Stripe {
         if is_expired(e, now) {
             self.take_at(i);
             self.table.shrink_if_sparse();
-            self.expired_pending += 1;
+            self.note_expired(key);
             return None;
         }
         if e.has_field_ttl() && self.expire_fields_at(i, now, usize::MAX) {
@@ -230,7 +252,7 @@ impl Stripe {
                 _ => {}
             }
             if was_expired {
-                self.expired_pending += 1;
+                self.note_expired(key);
             }
             return !was_expired;
         }
@@ -337,7 +359,9 @@ impl Stripe {
             sampled += 1;
             if is_expired(e, now) {
                 // take() leaves indexes alone, so the walk stays valid.
-                self.take_at(i);
+                if let Some(e) = self.take_at(i) {
+                    self.note_expired(e.key());
+                }
                 expired += 1;
             }
         }
@@ -346,7 +370,6 @@ impl Stripe {
             // Slots moved; restarting is harmless (the cycle is sampling).
             self.expire_cursor = 0;
         }
-        self.expired_pending += expired as u64;
         (sampled, expired)
     }
 }

@@ -51,6 +51,8 @@ pub enum Kind {
     SavePoints,
     /// A file name without a directory part (dbfilename).
     FileName,
+    /// notify-keyspace-events class letters, kept in Redis' canonical order.
+    KeyspaceEvents,
     /// A feature Moon does not have yet: only its "off" value is accepted,
     /// so scripts that pass it explicitly off keep working, and asking for
     /// it on fails loudly instead of being silently ignored.
@@ -90,6 +92,8 @@ pub struct Hot {
     pub latency_threshold: AtomicI64,
     pub hz: AtomicI64,
     pub active_expire_effort: AtomicI64,
+    /// notify-keyspace-events as class bits (0: no notifications).
+    pub notify_flags: std::sync::atomic::AtomicU32,
     pub protected_mode: AtomicBool,
     pub lazy_user_del: AtomicBool,
     pub lazy_user_flush: AtomicBool,
@@ -201,6 +205,12 @@ impl Config {
             "stream-node-max-bytes" => st(&h.stream_node_max_bytes, int()),
             "stream-node-max-entries" => st(&h.stream_node_max_entries, int()),
             "active-expire-effort" => st(&h.active_expire_effort, int()),
+            "notify-keyspace-events" => {
+                let f = crate::notify::parse_flags(v).unwrap_or(0);
+                h.notify_flags.store(f, Ordering::Relaxed);
+                use crate::notify::class::{EXPIRED, KEYEVENT, KEYSPACE};
+                moon_store::stripe::RECORD_EXPIRED.store(f & EXPIRED != 0 && f & (KEYSPACE | KEYEVENT) != 0, Ordering::Relaxed);
+            }
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-flush" => h.lazy_user_flush.store(yes, Ordering::Relaxed),
@@ -327,6 +337,10 @@ fn canonicalize(p: &Param, value: &str) -> Result<String, String> {
             }
         }
         Kind::SavePoints => canonical_save(value),
+        Kind::KeyspaceEvents => match crate::notify::parse_flags(value) {
+            Some(f) => Ok(crate::notify::flags_to_string(f)),
+            None => Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
+        },
         Kind::FileName => {
             if value.contains('/') {
                 Err("dbfilename can't be a path, just a filename".into())

@@ -95,6 +95,13 @@ pub static PARAMS: &[Param] = &[
         0,
         "bytes of entries per stream block before a new block starts (0: no limit)",
     ),
+    Param::new(
+        "notify-keyspace-events",
+        Kind::KeyspaceEvents,
+        "",
+        0,
+        "keyspace notification classes to publish (K E g $ l s h z x e t m d n A)",
+    ),
     // Memory limit and eviction
     Param::new("maxmemory", Kind::UMemory, "0", 0, "memory limit in bytes (0: none); past it keys are evicted per maxmemory-policy"),
     Param::new("maxmemory-policy", Kind::Enum(crate::evict::POLICY_NAMES), "noeviction", 0, "which keys to evict at the memory limit"),

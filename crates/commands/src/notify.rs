@@ -1,0 +1,121 @@
+//! Keyspace notifications (notify-keyspace-events): commands report what
+//! they did to which key with `Ctx::notify`; after the handler the events
+//! are published on `__keyspace@<db>__:<key>` (K) and
+//! `__keyevent@<db>__:<event>` (E), still under the command's locks, so
+//! they come in the order the changes happened.
+
+use crate::state::Server;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// Event classes, as Redis numbers them.
+pub mod class {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const KEYEVENT: u32 = 1 << 1;
+    pub const GENERIC: u32 = 1 << 2;
+    pub const STRING: u32 = 1 << 3;
+    pub const LIST: u32 = 1 << 4;
+    pub const SET: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const ZSET: u32 = 1 << 7;
+    pub const EXPIRED: u32 = 1 << 8;
+    pub const EVICTED: u32 = 1 << 9;
+    pub const STREAM: u32 = 1 << 10;
+    pub const KEY_MISS: u32 = 1 << 11;
+    pub const MODULE: u32 = 1 << 12;
+    pub const NEW: u32 = 1 << 13;
+    /// "A": every class but key-miss and new-key.
+    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+}
+
+const LETTERS: &[(u8, u32)] = &[
+    (b'g', class::GENERIC),
+    (b'$', class::STRING),
+    (b'l', class::LIST),
+    (b's', class::SET),
+    (b'h', class::HASH),
+    (b'z', class::ZSET),
+    (b'x', class::EXPIRED),
+    (b'e', class::EVICTED),
+    (b't', class::STREAM),
+    (b'd', class::MODULE),
+    (b'n', class::NEW),
+];
+
+/// Parse a notify-keyspace-events value.
+pub fn parse_flags(s: &str) -> Option<u32> {
+    let mut f = 0;
+    for c in s.bytes() {
+        f |= match c {
+            b'A' => class::ALL,
+            b'K' => class::KEYSPACE,
+            b'E' => class::KEYEVENT,
+            b'm' => class::KEY_MISS,
+            _ => LETTERS.iter().find(|(l, _)| *l == c)?.1,
+        };
+    }
+    Some(f)
+}
+
+/// The canonical text of a flag set, as CONFIG GET shows it (Redis'
+/// keyspaceEventsFlagsToString: with "A", the new-key class is not shown).
+pub fn flags_to_string(f: u32) -> String {
+    let mut s = String::new();
+    if f & class::ALL == class::ALL {
+        s.push('A');
+    } else {
+        for (l, c) in LETTERS {
+            if f & c != 0 {
+                s.push(*l as char);
+            }
+        }
+    }
+    for (l, c) in [('K', class::KEYSPACE), ('E', class::KEYEVENT), ('m', class::KEY_MISS)] {
+        if f & c != 0 {
+            s.push(l);
+        }
+    }
+    s
+}
+
+/// A change a command made, waiting to be published.
+pub struct Event {
+    pub event: &'static str,
+    pub key: Vec<u8>,
+}
+
+/// Whether events of `class` are published at all (one load).
+#[inline]
+pub fn wanted(srv: &Server, class: u32) -> bool {
+    let f = srv.config.hot.notify_flags.load(Relaxed);
+    f & class != 0 && f & (class::KEYSPACE | class::KEYEVENT) != 0
+}
+
+/// Publish one event of database `db`.
+pub fn publish(srv: &Server, db: usize, event: &str, key: &[u8]) {
+    let f = srv.config.hot.notify_flags.load(Relaxed);
+    let limit = crate::pubsub::queue_limit(srv);
+    if f & class::KEYSPACE != 0 {
+        let mut ch = format!("__keyspace@{db}__:").into_bytes();
+        ch.extend_from_slice(key);
+        srv.pubsub.publish(&ch, event.as_bytes(), limit);
+    }
+    if f & class::KEYEVENT != 0 {
+        let ch = format!("__keyevent@{db}__:{event}");
+        srv.pubsub.publish(ch.as_bytes(), key, limit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_round_trip_as_redis_prints_them() {
+        assert_eq!(flags_to_string(parse_flags("KEA").unwrap()), "AKE");
+        assert_eq!(flags_to_string(parse_flags("KEAn").unwrap()), "AKE");
+        assert_eq!(flags_to_string(parse_flags("g$lshzxetdKEmn").unwrap()), "AKEm");
+        assert_eq!(flags_to_string(parse_flags("Elg").unwrap()), "glE");
+        assert_eq!(flags_to_string(parse_flags("").unwrap()), "");
+        assert!(parse_flags("Q").is_none());
+    }
+}
