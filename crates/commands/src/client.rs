@@ -192,6 +192,10 @@ pub struct ConnState {
     /// exclusively: commands take no world lock of their own.
     pub in_exec: bool,
     pub subs: crate::pubsub::Subscriptions,
+    /// CLIENT TRACKING state, and CLIENT CACHING's choice for the next
+    /// command (OPTIN/OPTOUT).
+    pub tracking: Option<Arc<crate::tracking::Tracker>>,
+    pub caching: Option<bool>,
 }
 
 impl ConnState {
@@ -214,6 +218,8 @@ impl ConnState {
             watched: Vec::new(),
             in_exec: false,
             subs: Default::default(),
+            tracking: None,
+            caching: None,
         }
     }
 

@@ -173,6 +173,8 @@ fn hello(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 fn reset(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     crate::multi::discard_state(ctx.srv, ctx.conn);
     crate::pubsub::unsubscribe_all(ctx.srv, ctx.conn);
+    crate::tracking::forget(ctx.srv, ctx.conn);
+    ctx.conn.caching = None;
     ctx.conn.set_db(0);
     ctx.out.proto = Protocol::Resp2;
     ctx.conn.set_resp(Protocol::Resp2);

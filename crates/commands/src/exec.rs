@@ -165,6 +165,10 @@ fn execute<'s>(
     entry.stats.usec.add_local(t, dur_us);
     srv.stats.commands_processed.add_local(t, 1);
     after_call(srv, conn, entry, argv, dur_us, now);
+    if conn.caching.is_some() && entry.full_name != "client|caching" {
+        // CLIENT CACHING applies to the one command after it.
+        conn.caching = None;
+    }
     conn.handle.last_cmd.store(id + 1, Relaxed);
     crate::client::bump(&conn.handle.tot_cmds, 1);
 
@@ -298,6 +302,8 @@ fn run_locked<'s>(
     let r = (def.handler)(&mut ctx, argv);
     if def.has(flag::WRITE) {
         after_write(srv, &mut ctx, argv);
+    } else if def.has(flag::READONLY) && ctx.conn.tracking.is_some() {
+        remember_reads(srv, &ctx, argv);
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
@@ -335,6 +341,27 @@ fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
     }
     if srv.blocking.any() && ctx.conn.blocked.is_none() {
         crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+    }
+    if srv.tracking.any() && ctx.ks.dirty > 0 {
+        let mut idx = Vec::new();
+        def.key_indexes(argv, &mut idx);
+        for i in idx {
+            srv.tracking.invalidate(srv, argv.get(i), ctx.conn.id());
+        }
+    }
+}
+
+/// A tracking client ran a read-only command: remember its keys (unless
+/// OPTIN/OPTOUT say otherwise for this command).
+fn remember_reads(srv: &Server, ctx: &Ctx, argv: &Argv) {
+    let Some(t) = &ctx.conn.tracking else { return };
+    if !crate::tracking::tracks_this_command(ctx.conn, t) {
+        return;
+    }
+    let mut idx = Vec::new();
+    ctx.cmd.def.key_indexes(argv, &mut idx);
+    for i in idx {
+        srv.tracking.remember(argv.get(i), ctx.conn.id());
     }
 }
 

@@ -29,6 +29,7 @@ pub mod stream;
 pub mod string;
 pub mod table;
 pub mod testing;
+pub mod tracking;
 pub mod util;
 pub mod world;
 pub mod zset;

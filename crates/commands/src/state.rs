@@ -52,6 +52,7 @@ pub struct Server {
     /// Keys WATCHed by clients.
     pub watches: crate::multi::WatchRegistry,
     pub pubsub: crate::pubsub::PubSub,
+    pub tracking: crate::tracking::Tracking,
     /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
 }
@@ -155,6 +156,7 @@ impl Server {
             blocking: Default::default(),
             watches: Default::default(),
             pubsub: Default::default(),
+            tracking: Default::default(),
             rdb: Default::default(),
             config,
         }

@@ -154,6 +154,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
     }
     moon_commands::multi::discard_state(&srv, &mut conn);
     moon_commands::pubsub::unsubscribe_all(&srv, &mut conn);
+    moon_commands::tracking::forget(&srv, &mut conn);
     srv.clients.unregister(id);
 }
 

@@ -45,6 +45,7 @@ fn empty_db(db: &Db, lazy: bool) -> u64 {
 
 pub fn flushdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let lazy = async_flag(ctx, argv)?;
+    ctx.srv.tracking.invalidate_all(ctx.srv);
     crate::multi::watch::touch_db(ctx.srv, ctx.ks.db_index, None, ctx.now());
     ctx.ks.dirty += empty_db(ctx.ks.db, lazy);
     crate::blocking::wake_db(ctx.srv, ctx.ks.db_index, ctx.now());
@@ -54,6 +55,7 @@ pub fn flushdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 
 pub fn flushall(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let lazy = async_flag(ctx, argv)?;
+    ctx.srv.tracking.invalidate_all(ctx.srv);
     for (i, db) in ctx.srv.ks.dbs.iter().enumerate() {
         crate::multi::watch::touch_db(ctx.srv, i, None, ctx.now());
         ctx.ks.dirty += empty_db(db, lazy);

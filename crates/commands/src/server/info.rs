@@ -179,8 +179,7 @@ fn clients(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "client_recent_max_input_buffer", "{max_in}");
     field!(s, "client_recent_max_output_buffer", "{max_out}");
     field!(s, "blocked_clients", "{}", srv.blocking.blocked_clients());
-    // No client tracking yet: truly zero.
-    field!(s, "tracking_clients", "0");
+    field!(s, "tracking_clients", "{}", srv.tracking.clients());
     field!(s, "pubsub_clients", "{}", srv.pubsub.clients.load(Relaxed));
     field!(s, "watching_clients", "{}", srv.watches.watching_clients());
     field!(s, "clients_in_timeout_table", "{}", srv.blocking.clients_with_timeout());
@@ -312,6 +311,9 @@ fn stats(srv: &Server, s: &mut String, _now: i64) {
     // Moon never forks (snapshots are taken in-process).
     field!(s, "latest_fork_usec", "0");
     field!(s, "total_forks", "0");
+    field!(s, "tracking_total_keys", "{}", srv.tracking.total_keys());
+    field!(s, "tracking_total_items", "{}", srv.tracking.total_items());
+    field!(s, "tracking_total_prefixes", "{}", srv.tracking.total_prefixes());
     field!(s, "unexpected_error_replies", "{}", ld(&st.unexpected_error_replies));
     field!(s, "total_error_replies", "{}", ld(&st.error_replies));
 }

@@ -1,0 +1,67 @@
+use crate::testing::TestClient;
+
+fn mail(c: &TestClient) -> String {
+    String::from_utf8(c.conn.handle.take_mail()).unwrap()
+}
+
+#[test]
+fn a_read_key_is_invalidated_once_when_written() {
+    let mut c = TestClient::new();
+    let mut w = TestClient::connect(c.srv.clone());
+    c.run(&["HELLO", "3"]);
+    assert_eq!(c.run(&["CLIENT", "TRACKING", "ON"]), "+OK\r\n");
+    c.run(&["GET", "k"]);
+    assert!(w.run(&["INFO", "stats"]).contains("tracking_total_keys:1"));
+    w.run(&["SET", "k", "1"]);
+    assert_eq!(mail(&c), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
+    // Not read again: no second message.
+    w.run(&["SET", "k", "2"]);
+    assert_eq!(mail(&c), "");
+    // A write that changes nothing invalidates nothing.
+    c.run(&["GET", "k"]);
+    w.run(&["SET", "k", "x", "NX"]);
+    assert_eq!(mail(&c), "");
+    w.run(&["FLUSHALL"]);
+    assert_eq!(mail(&c), ">2\r\n$10\r\ninvalidate\r\n_\r\n");
+}
+
+#[test]
+fn redirect_to_a_resp2_subscriber_and_noloop_and_bcast() {
+    let mut c = TestClient::new();
+    let mut r = TestClient::connect(c.srv.clone());
+    r.run(&["SUBSCRIBE", "__redis__:invalidate"]);
+    let rid = r.conn.id().to_string();
+    assert_eq!(c.run(&["CLIENT", "TRACKING", "ON", "REDIRECT", &rid, "NOLOOP"]), "+OK\r\n");
+    assert_eq!(c.run(&["CLIENT", "GETREDIR"]), format!(":{rid}\r\n"));
+    c.run(&["GET", "a"]);
+    c.run(&["GET", "b"]);
+    c.run(&["SET", "a", "own write"]);
+    let mut w = TestClient::connect(c.srv.clone());
+    w.run(&["SET", "b", "1"]);
+    assert_eq!(mail(&r), "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nb\r\n");
+
+    let mut b = TestClient::connect(c.srv.clone());
+    b.run(&["HELLO", "3"]);
+    assert_eq!(b.run(&["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:"]), "+OK\r\n");
+    w.run(&["SET", "other", "1"]);
+    w.run(&["SET", "user:1", "1"]);
+    assert_eq!(mail(&b), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\nuser:1\r\n");
+}
+
+#[test]
+fn optin_tracks_only_after_caching_yes() {
+    let mut c = TestClient::new();
+    let mut w = TestClient::connect(c.srv.clone());
+    c.run(&["HELLO", "3"]);
+    c.run(&["CLIENT", "TRACKING", "ON", "OPTIN"]);
+    c.run(&["GET", "x"]);
+    c.run(&["CLIENT", "CACHING", "YES"]);
+    c.run(&["GET", "y"]);
+    c.run(&["GET", "z"]);
+    w.run(&["MSET", "x", "1", "y", "1", "z", "1"]);
+    assert_eq!(mail(&c), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\ny\r\n");
+    assert_eq!(c.run(&["CLIENT", "CACHING", "NO"]), "-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.\r\n");
+    assert_eq!(c.run(&["CLIENT", "TRACKING", "ON", "OPTIN", "OPTOUT"]), "-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n");
+    assert_eq!(c.run(&["CLIENT", "TRACKING", "OFF"]), "+OK\r\n");
+    assert_eq!(c.run(&["CLIENT", "GETREDIR"]), ":-1\r\n");
+}
