@@ -214,7 +214,8 @@ async fn flush<S: AsyncWrite + Unpin>(srv: &Server, thread: usize, stream: &mut 
     if out.buf.is_empty() {
         return true;
     }
-    let ok = stream.write_all(&out.buf).await.is_ok();
+    // flush: a TLS stream may keep encrypted records buffered otherwise.
+    let ok = stream.write_all(&out.buf).await.is_ok() && stream.flush().await.is_ok();
     srv.stats.net_output_bytes.add_local(thread, out.buf.len() as u64);
     out.buf.clear();
     if out.buf.capacity() > 4 * FLUSH_AT {
@@ -282,5 +283,5 @@ async fn deliver_mailbox<S: AsyncWrite + Unpin>(srv: &Server, handle: &ClientHan
         return true;
     }
     srv.stats.net_output_bytes.fetch_add(bytes.len() as u64, Relaxed);
-    stream.write_all(&bytes).await.is_ok()
+    stream.write_all(&bytes).await.is_ok() && stream.flush().await.is_ok()
 }

@@ -7,3 +7,4 @@ mod commands;
 mod harness;
 mod protocol;
 mod startup;
+mod tls;
