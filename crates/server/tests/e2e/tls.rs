@@ -128,9 +128,13 @@ fn client_config(o: &ClientOpts) -> Arc<rustls::ClientConfig> {
 type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
 fn connect(port: u16, o: &ClientOpts) -> Tls {
+    connect_with(port, client_config(o))
+}
+
+fn connect_with(port: u16, cfg: Arc<rustls::ClientConfig>) -> Tls {
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let conn = rustls::ClientConnection::new(client_config(o), ServerName::try_from("localhost").unwrap()).unwrap();
+    let conn = rustls::ClientConnection::new(cfg, ServerName::try_from("localhost").unwrap()).unwrap();
     rustls::StreamOwned::new(conn, tcp)
 }
 
@@ -275,6 +279,34 @@ fn config_set_reloads_certificates_and_rejects_bad_ones() {
     assert!(ping(tls_port, &ClientOpts { ca: &other_ca, cert: None, versions: BOTH }).is_err());
     let err = redis::cmd("CONFIG").arg("SET").arg("tls-port").arg("1").query::<()>(&mut c).unwrap_err();
     assert!(err.to_string().contains("can't set immutable config"), "{err}");
+}
+
+/// Whether a second connection with the same client config (and so its
+/// session cache) resumes the first one's session.
+fn resumes(port: u16, o: &ClientOpts) -> bool {
+    let cfg = client_config(o);
+    let mut first = connect_with(port, cfg.clone());
+    // Reading the reply also takes in the TLS 1.3 tickets sent before it.
+    assert_eq!(roundtrip(&mut first, b"PING\r\n", 7).unwrap(), b"+PONG\r\n");
+    let mut second = connect_with(port, cfg);
+    assert_eq!(roundtrip(&mut second, b"PING\r\n", 7).unwrap(), b"+PONG\r\n");
+    second.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+}
+
+#[test]
+fn session_caching_allows_resumption() {
+    let pki = Pki::new();
+    let ca = pki.path("ca.pem");
+    let (_m, on) = start(&pki, "no", &[]);
+    for versions in [&[&rustls::version::TLS13][..], &[&rustls::version::TLS12][..]] {
+        assert!(resumes(on, &ClientOpts { ca: &ca, cert: None, versions }));
+    }
+    let (_m2, off) = start(&pki, "no", &["--tls-session-caching", "no"]);
+    let (_m3, expired) = start(&pki, "no", &["--tls-session-cache-timeout", "0"]);
+    for versions in [&[&rustls::version::TLS13][..], &[&rustls::version::TLS12][..]] {
+        assert!(!resumes(off, &ClientOpts { ca: &ca, cert: None, versions }));
+        assert!(!resumes(expired, &ClientOpts { ca: &ca, cert: None, versions }));
+    }
 }
 
 /// Run moon expecting it to exit; its status code and output.
