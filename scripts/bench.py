@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Moon vs Redis benchmark: throughput and server CPU time per request
-(redis-benchmark, same flags, same core), plus RSS per key.
+(redis-benchmark, same flags, same core), plus RSS per key, plus the same
+over TLS (--tls-redis: a redis-server built with TLS, by default Debian's
+/usr/bin/redis-server when it has it; the reference build has no TLS).
 
 Prints medians over --rounds and Moon/Redis ratios. The machine is shared
 and noisy: CPU time per request (from /proc/PID/stat) is the steadier
@@ -47,12 +49,21 @@ def rss_bytes(pid):
 
 
 class Server:
-    def __init__(self, name, argv, core):
+    def __init__(self, name, argv, core, tls=None):
+        """tls: a Pki to also serve TLS with (on self.tls_port)."""
         self.name = name
         self.port = free_port()
         cmd = ["taskset", "-c", str(core)] + argv + ["--port", str(self.port), "--bind", "127.0.0.1"]
+        self.bench_args = ["-p", str(self.port)]
+        if tls:
+            self.tls_port = free_port()
+            cmd += ["--tls-port", str(self.tls_port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key,
+                    "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "no"]
+            self.bench_args = ["-p", str(self.tls_port), "--tls", "--cacert", tls.ca]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
+        if tls:
+            wait_port(self.tls_port, self.proc)
 
     def cli(self, *args):
         return subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True).stdout.strip()
@@ -69,7 +80,7 @@ def run_benchmark(srv, test, pipeline, clients, requests, core):
     srv.cli("FLUSHALL")
     before = cpu_ticks(srv.proc.pid)
     out = subprocess.run(
-        ["taskset", "-c", str(core), "redis-benchmark", "-p", str(srv.port), "-t", test, "-P", str(pipeline),
+        ["taskset", "-c", str(core), "redis-benchmark", *srv.bench_args, "-t", test, "-P", str(pipeline),
          "-c", str(clients), "-n", str(requests), "-r", "100000", "--csv"],
         capture_output=True, text=True).stdout
     after = cpu_ticks(srv.proc.pid)
@@ -121,6 +132,84 @@ def memory(args, servers_argv):
         print(f"{n:>9} {size:>6} | {m[0]/2**20:>11.1f} {m[1]:>10.1f} | {r[0]/2**20:>12.1f} {r[1]:>11.1f} | {m[1]/r[1]:.2f}")
 
 
+class Pki:
+    """A CA and a server certificate for 127.0.0.1 (EC P-256), made with openssl."""
+
+    def __init__(self, dir):
+        self.ca, self.cert, self.key = (os.path.join(dir, n) for n in ("ca.crt", "server.crt", "server.key"))
+        ca_key = os.path.join(dir, "ca.key")
+        csr = os.path.join(dir, "server.csr")
+        ext = os.path.join(dir, "ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        for cmd in (["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", self.ca, "-days", "2", "-subj", "/CN=bench CA"],
+                    ["openssl", "req", *ec, "-keyout", self.key, "-out", csr, "-subj", "/CN=localhost"],
+                    ["openssl", "x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key, "-CAcreateserial",
+                     "-out", self.cert, "-days", "2", "-extfile", ext]):
+            subprocess.run(cmd, check=True, capture_output=True)
+
+
+def tls_redis_path(arg, pki):
+    """The TLS-capable redis-server to compare with, or None (with why)."""
+    path = arg or "/usr/bin/redis-server"
+    if not os.path.exists(path):
+        return None, f"no {path} (apt-get install redis-server)"
+    help_text = subprocess.run(["redis-benchmark", "--help"], capture_output=True, text=True).stdout
+    if "--tls" not in help_text:
+        return None, "this redis-benchmark has no --tls"
+    # A build without TLS exits at startup when given a tls-port.
+    port = free_port()
+    proc = subprocess.Popen([path, "--port", "0", "--save", "", "--tls-port", str(port), "--tls-cert-file", pki.cert,
+                             "--tls-key-file", pki.key, "--tls-auth-clients", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.time() + 5
+        while time.time() < end and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return path, None
+            except OSError:
+                time.sleep(0.05)
+        return None, f"{path} does not serve TLS (built without it?)"
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def tls_throughput(args):
+    """SET/GET over TLS: Moon vs a TLS-capable Redis, same flags and cores."""
+    import tempfile
+    results = {}
+    with tempfile.TemporaryDirectory() as d:
+        pki = Pki(d)
+        redis, why = tls_redis_path(args.tls_redis, pki)
+        if redis is None:
+            print(f"\nTLS: skipped ({why})")
+            return
+        ver = subprocess.run([redis, "--version"], capture_output=True, text=True).stdout.split()[2]
+        servers = [Server("moon", [args.moon, "--threads", "1"], args.server_core, tls=pki),
+                   Server("redis", [redis, "--save", "", "--appendonly", "no"], args.server_core, tls=pki)]
+        try:
+            for r in range(args.rounds):
+                for test in ("set", "get"):
+                    for p in (1, 16):
+                        n = args.requests * (10 if p > 1 else 1)
+                        for s in (servers if r % 2 == 0 else servers[::-1]):
+                            results.setdefault((test, p, s.name), []).append(run_benchmark(s, test, p, args.clients, n, args.client_core))
+        finally:
+            for s in servers:
+                s.stop()
+    print(f"\nTLS (redis-benchmark --tls; Redis {ver} from {redis}, TLSv1.3, no client certificates)")
+    print(f"{'test':<6} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
+    for test in ("set", "get"):
+        for p in (1, 16):
+            m, r = results[(test, p, "moon")], results[(test, p, "redis")]
+            mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
+            mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
+            print(f"{test:<6} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--moon", default="target/release/moon")
@@ -134,6 +223,8 @@ def main():
     ap.add_argument("--client-core", type=int, default=1)
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-tls", action="store_true")
+    ap.add_argument("--tls-redis", default=None, help="TLS-capable redis-server (default: /usr/bin/redis-server)")
     args = ap.parse_args()
     redis = args.redis
     if redis is None:
@@ -182,6 +273,8 @@ def main():
                 mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
                 mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
                 print(f"{test:<6} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} {ceiling[p]/rr:>5.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+    if not args.skip_tls:
+        tls_throughput(args)
     if not args.skip_memory:
         memory(args, servers_argv)
 

@@ -223,7 +223,8 @@ async fn flush<S: AsyncWrite + Unpin>(srv: &Server, thread: usize, stream: &mut 
     if out.buf.is_empty() {
         return true;
     }
-    let ok = stream.write_all(&out.buf).await.is_ok();
+    // flush: a TLS stream may keep encrypted records buffered otherwise.
+    let ok = stream.write_all(&out.buf).await.is_ok() && stream.flush().await.is_ok();
     srv.stats.net_output_bytes.add_local(thread, out.buf.len() as u64);
     out.buf.clear();
     if out.buf.capacity() > 4 * FLUSH_AT {
@@ -311,6 +312,10 @@ async fn deliver_mailbox<S: AsyncWrite + Unpin>(srv: &Server, handle: &ClientHan
                     }
                 }
             }
+        }
+        // TLS streams buffer: push the bytes out.
+        if stream.flush().await.is_err() {
+            return false;
         }
     }
 }

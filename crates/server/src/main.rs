@@ -7,6 +7,7 @@ mod conn;
 mod expire;
 mod log;
 mod net;
+mod tls;
 
 use log::{notice, warning};
 use moon_commands::{Config, Server};

@@ -3,7 +3,8 @@
 //! kernel spreads connections and a connection stays on one thread.
 
 use crate::conn::{serve, Peer};
-use crate::log::{notice, warning};
+use crate::log::{notice, verbose, warning};
+use crate::tls::{self, TlsContext};
 use moon_commands::Server;
 use socket2::{Domain, Protocol as SockProto, SockRef, Socket, TcpKeepalive, Type};
 use std::net::{IpAddr, SocketAddr};
@@ -66,39 +67,74 @@ fn listen_socket(ip: IpAddr, port: u16, backlog: i32) -> std::io::Result<std::ne
     Ok(s.into())
 }
 
+/// A listening socket of one I/O thread; `tls` ones handshake first.
+struct Listener {
+    socket: std::net::TcpListener,
+    tls: bool,
+}
+
+/// One SO_REUSEPORT listener per I/O thread on every bind address for
+/// `port`. `kind` ("TCP"/"TLS", "tcp"/"tls") only words the errors.
+fn bind_port(binds: &[BindAddr], port: u16, backlog: i32, tls: bool, per_thread: &mut [Vec<Listener>]) -> Result<(), String> {
+    let (kind, lower) = if tls { ("TLS", "tls") } else { ("TCP", "tcp") };
+    let threads = per_thread.len();
+    let mut any = false;
+    for b in binds {
+        if let Some(e) = port_taken(b.ip, port) {
+            return Err(format!("Could not create server {kind} listening socket {}:{}: {e}", b.ip, port));
+        }
+        // On systems without SO_REUSEPORT load balancing only the first
+        // thread gets a listener; connections then all land there.
+        let n = if cfg!(target_os = "linux") { threads } else { 1 };
+        for (t, list) in per_thread.iter_mut().enumerate().take(n) {
+            match listen_socket(b.ip, port, backlog) {
+                Ok(socket) => {
+                    list.push(Listener { socket, tls });
+                    any = true;
+                }
+                Err(e) if b.optional => {
+                    if t == 0 {
+                        warning!("Could not create server {kind} listening socket {}:{}: {}", b.ip, port, e);
+                    }
+                    break;
+                }
+                Err(e) => return Err(format!("Could not create server {kind} listening socket {}:{}: {e}", b.ip, port)),
+            }
+        }
+    }
+    if !any {
+        return Err(format!("Failed listening on port {port} ({lower}), aborting."));
+    }
+    Ok(())
+}
+
 /// Bind every listener, then start the I/O threads. Returns once all are
-/// listening; errors (a mandatory address that cannot be bound) are fatal.
+/// listening; errors (a mandatory address that cannot be bound, a TLS
+/// configuration that can't be loaded) are fatal.
 pub fn start(srv: Arc<Server>) -> Result<(), String> {
     let cfg = &srv.config;
     let binds = parse_binds(&cfg.get_str("bind"))?;
     let port = cfg.get_i64("port") as u16;
+    let tls_port = cfg.get_i64("tls-port") as u16;
     let backlog = cfg.get_i64("tcp-backlog") as i32;
     let threads = srv.threads;
-    let mut per_thread: Vec<Vec<std::net::TcpListener>> = (0..threads).map(|_| Vec::new()).collect();
+    let tls = if tls::enabled(cfg) {
+        let ctx = tls::TlsContext::new(cfg).map_err(|e| {
+            warning!("{e}");
+            tls::STARTUP_FAILED.to_string()
+        })?;
+        let c2 = ctx.clone();
+        cfg.add_apply_hook("tls-", Box::new(move |cfg| c2.reload(cfg)));
+        Some(ctx)
+    } else {
+        None
+    };
+    let mut per_thread: Vec<Vec<Listener>> = (0..threads).map(|_| Vec::new()).collect();
     if port != 0 {
-        for b in &binds {
-            if let Some(e) = port_taken(b.ip, port) {
-                return Err(format!("Could not create server TCP listening socket {}:{}: {e}", b.ip, port));
-            }
-            // On systems without SO_REUSEPORT load balancing only the first
-            // thread gets a listener; connections then all land there.
-            let n = if cfg!(target_os = "linux") { threads } else { 1 };
-            for (t, list) in per_thread.iter_mut().enumerate().take(n) {
-                match listen_socket(b.ip, port, backlog) {
-                    Ok(l) => list.push(l),
-                    Err(e) if b.optional => {
-                        if t == 0 {
-                            warning!("Could not create server TCP listening socket {}:{}: {}", b.ip, port, e);
-                        }
-                        break;
-                    }
-                    Err(e) => return Err(format!("Could not create server TCP listening socket {}:{}: {e}", b.ip, port)),
-                }
-            }
-        }
-        if per_thread[0].is_empty() {
-            return Err(format!("Failed listening on port {port} (tcp), aborting."));
-        }
+        bind_port(&binds, port, backlog, false, &mut per_thread)?;
+    }
+    if tls_port != 0 {
+        bind_port(&binds, tls_port, backlog, true, &mut per_thread)?;
     }
     let unix_path = cfg.get_str("unixsocket");
     let unix = if unix_path.is_empty() {
@@ -118,13 +154,17 @@ pub fn start(srv: Arc<Server>) -> Result<(), String> {
     for (t, listeners) in per_thread.into_iter().enumerate() {
         let srv = srv.clone();
         let unix = if t == 0 { unix.take() } else { None };
+        let tls = tls.clone();
         std::thread::Builder::new()
             .name(format!("moon-io-{t}"))
-            .spawn(move || run_io_thread(srv, t, listeners, unix))
+            .spawn(move || run_io_thread(srv, t, listeners, unix, tls))
             .map_err(|e| e.to_string())?;
     }
     if port != 0 {
         notice!("Ready to accept connections tcp");
+    }
+    if tls_port != 0 {
+        notice!("Ready to accept connections tls");
     }
     if !unix_path.is_empty() {
         notice!("Ready to accept connections unix");
@@ -132,7 +172,13 @@ pub fn start(srv: Arc<Server>) -> Result<(), String> {
     Ok(())
 }
 
-fn run_io_thread(srv: Arc<Server>, thread: usize, listeners: Vec<std::net::TcpListener>, unix: Option<std::os::unix::net::UnixListener>) {
+fn run_io_thread(
+    srv: Arc<Server>,
+    thread: usize,
+    listeners: Vec<Listener>,
+    unix: Option<std::os::unix::net::UnixListener>,
+    tls: Option<Arc<TlsContext>>,
+) {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -142,9 +188,10 @@ fn run_io_thread(srv: Arc<Server>, thread: usize, listeners: Vec<std::net::TcpLi
     };
     rt.block_on(async move {
         for l in listeners {
-            match tokio::net::TcpListener::from_std(l) {
+            let tls = if l.tls { tls.clone() } else { None };
+            match tokio::net::TcpListener::from_std(l.socket) {
                 Ok(l) => {
-                    tokio::spawn(accept_tcp(srv.clone(), thread, l));
+                    tokio::spawn(accept_tcp(srv.clone(), thread, l, tls));
                 }
                 Err(e) => warning!("listener setup failed: {e}"),
             }
@@ -161,7 +208,7 @@ fn run_io_thread(srv: Arc<Server>, thread: usize, listeners: Vec<std::net::TcpLi
     });
 }
 
-async fn accept_tcp(srv: Arc<Server>, thread: usize, l: tokio::net::TcpListener) {
+async fn accept_tcp(srv: Arc<Server>, thread: usize, l: tokio::net::TcpListener, tls: Option<Arc<TlsContext>>) {
     let laddr = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
     loop {
         let (mut stream, peer) = match l.accept().await {
@@ -174,9 +221,11 @@ async fn accept_tcp(srv: Arc<Server>, thread: usize, l: tokio::net::TcpListener)
             }
         };
         let is_local = peer.ip().is_loopback();
-        if let Some(msg) = admission_error(&srv, is_local) {
-            let _ = stream.write_all(msg.as_bytes()).await;
-            continue;
+        if tls.is_none() {
+            if let Some(msg) = admission_error(&srv, is_local) {
+                let _ = stream.write_all(msg.as_bytes()).await;
+                continue;
+            }
         }
         let _ = stream.set_nodelay(true);
         let ka = srv.config.get_i64("tcp-keepalive");
@@ -187,8 +236,39 @@ async fn accept_tcp(srv: Arc<Server>, thread: usize, l: tokio::net::TcpListener)
         }
         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
         let peer = Peer { addr: peer.to_string(), laddr: laddr.clone(), fd, is_local, is_unix: false };
-        tokio::spawn(serve(srv.clone(), thread, stream, peer));
+        match &tls {
+            None => {
+                tokio::spawn(serve(srv.clone(), thread, stream, peer));
+            }
+            Some(ctx) => {
+                tokio::spawn(serve_tls(srv.clone(), thread, stream, peer, ctx.current()));
+            }
+        }
     }
+}
+
+/// Handshake (bounded by HANDSHAKE_TIMEOUT), then serve as any connection.
+/// A failed handshake just closes. Admission is checked afterwards, as in
+/// Redis, so the refusal reaches the client inside the TLS session.
+async fn serve_tls(srv: Arc<Server>, thread: usize, stream: tokio::net::TcpStream, peer: Peer, cfg: Arc<rustls::ServerConfig>) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+    let mut stream = match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            verbose!("Error accepting a client connection: {e} (addr={} laddr={})", peer.addr, peer.laddr);
+            return;
+        }
+        Err(_) => {
+            verbose!("Error accepting a client connection: TLS handshake timed out (addr={} laddr={})", peer.addr, peer.laddr);
+            return;
+        }
+    };
+    if let Some(msg) = admission_error(&srv, peer.is_local) {
+        let _ = stream.write_all(msg.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return;
+    }
+    serve(srv, thread, stream, peer).await
 }
 
 async fn accept_unix(srv: Arc<Server>, thread: usize, l: tokio::net::UnixListener) {

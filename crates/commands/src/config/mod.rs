@@ -121,16 +121,33 @@ pub struct Hot {
     pub eviction_tenacity: AtomicI64,
 }
 
+/// Work that must follow a runtime change of some parameters and may fail
+/// (Redis' apply functions, e.g. reloading the TLS context); an error
+/// undoes the whole CONFIG SET. Installed by the server crate, which owns
+/// what is applied.
+pub type ApplyFn = Box<dyn Fn(&Config) -> Result<(), String> + Send + Sync>;
+
+struct ApplyHook {
+    prefix: &'static str,
+    apply: ApplyFn,
+}
+
 pub struct Config {
     values: RwLock<HashMap<&'static str, String>>,
     pub hot: Hot,
     /// The config file, if started with one (CONFIG REWRITE writes it).
     pub file: RwLock<Option<std::path::PathBuf>>,
+    apply_hooks: RwLock<Vec<ApplyHook>>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        let c = Config { values: RwLock::new(HashMap::new()), hot: Hot::default(), file: RwLock::new(None) };
+        let c = Config {
+            values: RwLock::new(HashMap::new()),
+            hot: Hot::default(),
+            file: RwLock::new(None),
+            apply_hooks: RwLock::new(Vec::new()),
+        };
         for p in PARAMS {
             c.set(p.name, p.default, true).expect("defaults are valid");
         }
@@ -149,6 +166,29 @@ impl Config {
         let canon = canonicalize(p, value)?;
         self.apply_hot(p.name, &canon);
         self.values.write().insert(p.name, canon);
+        Ok(())
+    }
+
+    /// Run `apply` after every CONFIG SET that changes a parameter whose
+    /// name starts with `prefix`.
+    pub fn add_apply_hook(&self, prefix: &'static str, apply: ApplyFn) {
+        self.apply_hooks.write().push(ApplyHook { prefix, apply });
+    }
+
+    /// Run the hooks concerned by the `changed` parameters, each once. On
+    /// failure returns the first changed parameter of the failing hook
+    /// (the one Redis names in its error) and the hook's message; hooks
+    /// that already ran are not undone here (the caller restores the old
+    /// values and calls this again).
+    pub fn run_apply_hooks(&self, changed: &[&str]) -> Result<(), (&'static str, String)> {
+        let hooks = self.apply_hooks.read();
+        for h in hooks.iter() {
+            let Some(first) = changed.iter().find(|n| n.starts_with(h.prefix)) else { continue };
+            if let Err(why) = (h.apply)(self) {
+                let name = find_param(first).map(|p| p.name).unwrap_or(h.prefix);
+                return Err((name, why));
+            }
+        }
         Ok(())
     }
 

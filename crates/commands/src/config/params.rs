@@ -5,6 +5,11 @@
 
 use super::{Kind, Param, IMMUTABLE, MULTI_ARG, PROTECTED, SENSITIVE};
 
+const ENCRYPTED_KEY: &str =
+    "encrypted private keys are not supported (rustls cannot decrypt them): store the key unencrypted (openssl pkey -in KEY -out PLAIN) and leave tls-key-file-pass empty";
+const NO_OUTGOING: &str = "outgoing TLS connections (replication, cluster bus) are not available in this Moon version";
+const NO_DH: &str = "DH parameters are not used: Moon's TLS (rustls) offers only ECDHE key exchange";
+
 const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning", "nothing"];
 
 pub static PARAMS: &[Param] = &[
@@ -20,6 +25,53 @@ pub static PARAMS: &[Param] = &[
     Param::new("protected-mode", Kind::Bool, "yes", 0, "refuse non-loopback clients when no password is set"),
     Param::new("requirepass", Kind::Str, "", SENSITIVE, "password of the default user"),
     Param::new("threads", Kind::Int { min: 0, max: 256 }, "0", IMMUTABLE, "I/O threads (0: one per core) [Moon]"),
+    // TLS (rustls; see crates/server/src/tls.rs). The files, protocols and
+    // ciphers are checked when the TLS context is built: at startup when
+    // tls-port is set, and again on every CONFIG SET of a tls-* parameter.
+    Param::new("tls-port", Kind::Int { min: 0, max: 65535 }, "0", IMMUTABLE, "TLS port (0: no TLS listener)"),
+    Param::new("tls-cert-file", Kind::Str, "", 0, "server certificate chain (PEM)"),
+    Param::new("tls-key-file", Kind::Str, "", 0, "server private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted)"),
+    Param::new(
+        "tls-key-file-pass",
+        Kind::OffOnly { off: "", why: ENCRYPTED_KEY },
+        "",
+        SENSITIVE,
+        "not supported: keys must be unencrypted",
+    ),
+    Param::new("tls-client-cert-file", Kind::OffOnly { off: "", why: NO_OUTGOING }, "", 0, "not supported: no outgoing TLS connections"),
+    Param::new("tls-client-key-file", Kind::OffOnly { off: "", why: NO_OUTGOING }, "", 0, "not supported: no outgoing TLS connections"),
+    Param::new(
+        "tls-client-key-file-pass",
+        Kind::OffOnly { off: "", why: NO_OUTGOING },
+        "",
+        SENSITIVE,
+        "not supported: no outgoing TLS connections",
+    ),
+    Param::new("tls-dh-params-file", Kind::OffOnly { off: "", why: NO_DH }, "", 0, "not supported: key exchange is ECDHE only"),
+    Param::new("tls-ca-cert-file", Kind::Str, "", 0, "CA certificates (PEM) that client certificates must chain to"),
+    Param::new("tls-ca-cert-dir", Kind::Str, "", 0, "directory of CA certificate files (PEM)"),
+    Param::new(
+        "tls-auth-clients",
+        Kind::Enum(&["no", "yes", "optional"]),
+        "yes",
+        0,
+        "require (yes) or accept (optional) client certificates",
+    ),
+    Param::new("tls-protocols", Kind::Str, "", 0, "enabled protocols: TLSv1.2 and/or TLSv1.3 ('' : both)"),
+    Param::new("tls-ciphers", Kind::Str, "", 0, "TLSv1.2 ciphers, OpenSSL names separated by ':' ('' : all ECDHE AEAD ciphers)"),
+    Param::new("tls-ciphersuites", Kind::Str, "", 0, "TLSv1.3 cipher suites separated by ':' ('' : all)"),
+    Param::new("tls-prefer-server-ciphers", Kind::Bool, "no", 0, "choose the cipher by the server's order, not the client's"),
+    Param::new("tls-session-caching", Kind::Bool, "yes", 0, "allow TLS session resumption"),
+    Param::new("tls-session-cache-size", Kind::Int { min: 0, max: i32::MAX as i64 }, "20480", 0, "cached TLS sessions (0: unlimited)"),
+    Param::new(
+        "tls-session-cache-timeout",
+        Kind::Int { min: 0, max: i32::MAX as i64 },
+        "300",
+        0,
+        "seconds a cached TLS session stays valid",
+    ),
+    Param::new("tls-replication", Kind::OffOnly { off: "no", why: NO_OUTGOING }, "no", 0, "not supported: no replication yet"),
+    Param::new("tls-cluster", Kind::OffOnly { off: "no", why: NO_OUTGOING }, "no", 0, "not supported: no cluster bus yet"),
     // Keyspace
     Param::new("databases", Kind::Int { min: 1, max: i32::MAX as i64 }, "16", IMMUTABLE, "number of databases"),
     Param::new("keyspace-stripes", Kind::Int { min: 1, max: 16384 }, "1024", IMMUTABLE, "lock stripes per database, a power of two [Moon]"),

@@ -104,6 +104,15 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         applied.push((p.name, old));
     }
+    let changed: Vec<&str> = applied.iter().map(|(n, _)| *n).collect();
+    if let Err((name, why)) = cfg.run_apply_hooks(&changed) {
+        for (name, old) in applied.iter().rev() {
+            let _ = cfg.set(name, old, true);
+        }
+        // Put back what the hooks that did succeed applied.
+        let _ = cfg.run_apply_hooks(&changed);
+        return Err(failed(name, &why));
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -275,6 +284,41 @@ mod tests {
         assert_eq!(c.run(&["CONFIG", "SET", "slowlog-max-len", "7", "Hz", "20"]), "+OK\r\n");
         assert_eq!(c.srv.config.get("slowlog-max-len").unwrap(), "7");
         assert_eq!(c.srv.config.hot.hz.load(Relaxed), 20);
+    }
+
+    #[test]
+    fn failing_apply_hook_undoes_the_whole_set() {
+        let mut c = TestClient::new();
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let r2 = runs.clone();
+        c.srv.config.add_apply_hook(
+            "tls-",
+            Box::new(move |cfg| {
+                r2.fetch_add(1, Relaxed);
+                if cfg.get_str("tls-ciphers") == "bad" {
+                    Err("Unable to update TLS configuration. Check server logs.".into())
+                } else {
+                    Ok(())
+                }
+            }),
+        );
+        // Parameters outside the prefix don't run the hook.
+        assert_eq!(c.run(&["CONFIG", "SET", "hz", "11"]), "+OK\r\n");
+        assert_eq!(runs.load(Relaxed), 0);
+        // The error names the first parameter (argument order) the hook covers.
+        assert_eq!(
+            c.run(&["CONFIG", "SET", "hz", "12", "TLS-session-cache-size", "5", "tls-ciphers", "bad"]),
+            "-ERR CONFIG SET failed (possibly related to argument 'tls-session-cache-size') - Unable to update TLS configuration. \
+             Check server logs.\r\n"
+        );
+        assert_eq!(c.srv.config.get("hz").unwrap(), "11");
+        assert_eq!(c.srv.config.get("tls-session-cache-size").unwrap(), "20480");
+        assert_eq!(c.srv.config.get("tls-ciphers").unwrap(), "");
+        // Once for the failed attempt, once more to re-apply the old values.
+        assert_eq!(runs.load(Relaxed), 2);
+        assert_eq!(c.run(&["CONFIG", "SET", "tls-ciphers", "good", "tls-protocols", "TLSv1.3"]), "+OK\r\n");
+        assert_eq!(runs.load(Relaxed), 3);
+        assert_eq!(c.srv.config.get("tls-protocols").unwrap(), "TLSv1.3");
     }
 
     #[test]

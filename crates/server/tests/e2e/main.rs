@@ -8,3 +8,4 @@ mod harness;
 mod protocol;
 mod pubsub;
 mod startup;
+mod tls;
