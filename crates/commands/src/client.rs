@@ -151,6 +151,8 @@ pub struct ConnState {
     /// Blocking commands must not block (inside MULTI or a script): they
     /// answer as if their timeout had passed.
     pub no_block: bool,
+    /// The connection's user as the ACL check last read it.
+    pub acl: crate::acl::ConnAcl,
 }
 
 impl ConnState {
@@ -169,6 +171,7 @@ impl ConnState {
             monitor: false,
             blocked: None,
             no_block: false,
+            acl: Default::default(),
         }
     }
 

@@ -93,8 +93,11 @@ fn run_checked<'s>(
             "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
         )));
     }
-    if !conn.authenticated && !def.has(flag::NO_AUTH) {
+    if !conn.authenticated && !def.has(flag::NO_AUTH) && srv.acl.auth_required() {
         return Err(reject(srv, entry, out, NOAUTH));
+    }
+    if let Err(e) = crate::acl::check(srv, conn, entry, argv) {
+        return Err(reject(srv, entry, out, e));
     }
     // A MONITOR client is a replica to Redis: no keyspace access.
     if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {

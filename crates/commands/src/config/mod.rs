@@ -122,11 +122,14 @@ pub struct Config {
     pub hot: Hot,
     /// The config file, if started with one (CONFIG REWRITE writes it).
     pub file: RwLock<Option<std::path::PathBuf>>,
+    /// `user` lines of the config file (each: name, rules...), loaded
+    /// into the ACL at start-up.
+    pub user_lines: parking_lot::Mutex<Vec<Vec<String>>>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        let c = Config { values: RwLock::new(HashMap::new()), hot: Hot::default(), file: RwLock::new(None) };
+        let c = Config { values: RwLock::new(HashMap::new()), hot: Hot::default(), file: RwLock::new(None), user_lines: Default::default() };
         for p in PARAMS {
             c.set(p.name, p.default, true).expect("defaults are valid");
         }

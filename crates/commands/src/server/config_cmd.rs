@@ -104,6 +104,9 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         applied.push((p.name, old));
     }
+    if let Some((_, v)) = pairs.iter().find(|(p, _)| p.name == "requirepass") {
+        ctx.srv.acl.set_default_password(&ctx.srv.table, v);
+    }
     ctx.out.ok();
     Ok(())
 }
