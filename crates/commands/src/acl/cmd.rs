@@ -171,33 +171,32 @@ fn getuser(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     Ok(())
 }
 
+/// HELP lines in Moon's own words.
 const HELP: &[&str] = &[
     "CAT [<category>]",
-    "    List all commands that belong to <category>, or all command categories",
-    "    when no category is specified.",
+    "    Without a category: the ACL categories. With one: the commands in it.",
     "DELUSER <username> [<username> ...]",
-    "    Delete a list of users.",
+    "    Remove users; their connections are closed.",
     "DRYRUN <username> <command> [<arg> ...]",
-    "    Returns whether the user can execute the given command without executing the command.",
+    "    Tell whether the user may run this command line, without running it.",
     "GETUSER <username>",
-    "    Get the user's details.",
+    "    A user's flags, passwords, commands, keys, channels and selectors.",
     "GENPASS [<bits>]",
-    "    Generate a secure 256-bit user password. The optional `bits` argument can",
-    "    be used to specify a different size.",
+    "    A random password in hex, 256 bits unless told otherwise.",
     "LIST",
-    "    Show users details in config file format.",
+    "    Every user as a rule line (the ACL file format).",
     "LOAD",
-    "    Reload users from the ACL file.",
+    "    Replace the users with those of the ACL file.",
     "LOG [<count> | RESET]",
-    "    Show the ACL log entries.",
+    "    Recent denied commands, keys, channels and failed AUTHs, or clear them.",
     "SAVE",
-    "    Save the current config to the ACL file.",
+    "    Write the users to the ACL file.",
     "SETUSER <username> <attribute> [<attribute> ...]",
-    "    Create or modify a user with the specified attributes.",
+    "    Create a user or change it by applying rules.",
     "USERS",
-    "    List all the registered usernames.",
+    "    The names of all users.",
     "WHOAMI",
-    "    Return the current connection username.",
+    "    The user of this connection.",
 ];
 
 fn help(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
@@ -271,9 +270,8 @@ fn setuser(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     let name = String::from_utf8_lossy(name).into_owned();
     let args: Vec<&[u8]> = argv.iter().skip(3).collect();
-    let ops = merge_selector_args(&args).map_err(|i| {
-        CmdError::err(format!("Unmatched parenthesis in acl selector starting at '{}'.", String::from_utf8_lossy(args[i])))
-    })?;
+    let ops = merge_selector_args(&args)
+        .map_err(|i| CmdError::err(format!("Unmatched parenthesis in acl selector starting at '{}'.", String::from_utf8_lossy(args[i]))))?;
     let table = &ctx.srv.table;
     let pubsub_all = super::file::pubsub_default_all(ctx.srv);
     let mut u = match ctx.srv.acl.get(&name) {

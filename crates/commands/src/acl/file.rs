@@ -157,7 +157,8 @@ pub fn load_at_startup(srv: &Server) -> Result<(), String> {
             None => User::new(name, table.entries.len(), pubsub_all),
         };
         let args: Vec<&[u8]> = words[1..].iter().map(|a| a.as_bytes()).collect();
-        let ops = merge_selector_args(&args).map_err(|i| format!("Error in user declaration '{}': Unmatched parenthesis in acl selector", words[i + 1]))?;
+        let ops = merge_selector_args(&args)
+            .map_err(|i| format!("Error in user declaration '{}': Unmatched parenthesis in acl selector", words[i + 1]))?;
         for op in ops {
             u.apply(table, &op, pubsub_all)
                 .map_err(|e| format!("Error in user declaration '{}': {}", String::from_utf8_lossy(&op), e.text()))?;

@@ -55,7 +55,12 @@ impl ConnAcl {
 
 impl Acl {
     pub fn new(table: &Table) -> Acl {
-        let acl = Acl { users: RwLock::new(BTreeMap::new()), gen: AtomicU64::new(1), default_open: AtomicBool::new(true), log: Default::default() };
+        let acl = Acl {
+            users: RwLock::new(BTreeMap::new()),
+            gen: AtomicU64::new(1),
+            default_open: AtomicBool::new(true),
+            log: Default::default(),
+        };
         acl.put(User::new_default(table));
         acl
     }

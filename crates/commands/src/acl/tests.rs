@@ -24,7 +24,10 @@ fn rules_are_described_as_redis_prints_them() {
     };
     let line = |c: &mut TestClient| c.run(&["ACL", "LIST"]).lines().last().unwrap().to_string();
     assert_eq!(
-        set(&mut c, &["on", ">pw", "~a*", "%R~r*", "%W~w*", "%RW~b*", "&ch*", "+@read", "-@dangerous", "+client|kill", "+select|0", "-get"]),
+        set(
+            &mut c,
+            &["on", ">pw", "~a*", "%R~r*", "%W~w*", "%RW~b*", "&ch*", "+@read", "-@dangerous", "+client|kill", "+select|0", "-get"]
+        ),
         "+OK\r\n"
     );
     assert_eq!(
@@ -61,7 +64,7 @@ fn setuser_errors_change_nothing() {
         assert_eq!(c.run(&["ACL", "SETUSER", "t", "+get", op]), format!("-ERR Error in ACL SETUSER modifier '{op}': {why}\r\n"));
     }
     assert_eq!(c.run(&["ACL", "SETUSER", "t", "(~a", "+get"]), "-ERR Unmatched parenthesis in acl selector starting at '(~a'.\r\n");
-    assert_eq!(c.run(&["ACL", "SETUSER", "t", "~*", "~a"]).contains("Try 'resetkeys'"), true);
+    assert!(c.run(&["ACL", "SETUSER", "t", "~*", "~a"]).contains("Try 'resetkeys'"));
     assert_eq!(c.run(&["ACL", "SETUSER", "a b"]), "-ERR Usernames can't contain spaces or null characters\r\n");
     assert_eq!(c.run(&["ACL", "LIST"]).lines().last().unwrap(), "user t on sanitize-payload resetchannels -@all");
     assert_eq!(c.run(&["ACL", "DELUSER", "default"]), "-ERR The 'default' user cannot be removed\r\n");
@@ -86,7 +89,12 @@ fn restricted_user_is_refused_commands_keys_and_channels() {
     assert_eq!(c.run(&["MSET", "a1", "x", "b", "y"]), "-NOPERM No permissions to access a key\r\n");
     // The log: newest first, with the object and the user.
     let log = admin.run(&["ACL", "LOG", "1"]);
-    assert!(log.contains("$6\r\nreason\r\n$3\r\nkey\r\n$7\r\ncontext\r\n$8\r\ntoplevel\r\n$6\r\nobject\r\n$1\r\nb\r\n$8\r\nusername\r\n$1\r\nr\r\n"), "{log}");
+    assert!(
+        log.contains(
+            "$6\r\nreason\r\n$3\r\nkey\r\n$7\r\ncontext\r\n$8\r\ntoplevel\r\n$6\r\nobject\r\n$1\r\nb\r\n$8\r\nusername\r\n$1\r\nr\r\n"
+        ),
+        "{log}"
+    );
     assert!(log.contains("cmd=mset user=r"), "{log}");
     // Another denial of the same key by the same user (GET b, then twice
     // MSET) bumps the count of one entry.
@@ -132,7 +140,9 @@ fn requirepass_is_the_default_users_password() {
     assert_eq!(c.run(&["GET", "a"]), "-NOAUTH Authentication required.\r\n");
     assert_eq!(c.run(&["AUTH", "bad"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
     assert_eq!(c.run(&["AUTH", "sec"]), "+OK\r\n");
-    assert!(c.run(&["ACL", "LIST"]).contains("user default on sanitize-payload #add93534eeb463800fe0ed0946048d33636dd2a014fab92e8a37f77ce98c740b ~* &* +@all"));
+    assert!(c
+        .run(&["ACL", "LIST"])
+        .contains("user default on sanitize-payload #add93534eeb463800fe0ed0946048d33636dd2a014fab92e8a37f77ce98c740b ~* &* +@all"));
     assert_eq!(c.run(&["CONFIG", "SET", "requirepass", ""]), "+OK\r\n");
     assert_eq!(c.run(&["ACL", "LIST"]), format!("*1\r\n{}", bulk("user default on nopass sanitize-payload ~* &* +@all")));
     assert_eq!(
@@ -142,12 +152,15 @@ fn requirepass_is_the_default_users_password() {
     // A failed AUTH is logged under the name tried.
     assert_eq!(c.run(&["AUTH", "nouser", "x"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
     let log = c.run(&["ACL", "LOG"]);
-    assert!(log.contains("$4\r\nauth\r\n$7\r\ncontext\r\n$8\r\ntoplevel\r\n$6\r\nobject\r\n$4\r\nAUTH\r\n$8\r\nusername\r\n$6\r\nnouser\r\n"), "{log}");
+    assert!(
+        log.contains("$4\r\nauth\r\n$7\r\ncontext\r\n$8\r\ntoplevel\r\n$6\r\nobject\r\n$4\r\nAUTH\r\n$8\r\nusername\r\n$6\r\nnouser\r\n"),
+        "{log}"
+    );
     // A password set on the default user makes new clients authenticate.
     c.run(&["ACL", "SETUSER", "default", ">zz"]);
     let mut d = TestClient::connect(c.srv.clone());
     assert_eq!(d.run(&["PING"]), "-NOAUTH Authentication required.\r\n");
-    assert_eq!(d.run(&["HELLO", "2", "AUTH", "default", "zz"]).starts_with("*14\r\n"), true);
+    assert!(d.run(&["HELLO", "2", "AUTH", "default", "zz"]).starts_with("*14\r\n"));
     assert_eq!(d.run(&["PING"]), "+PONG\r\n");
 }
 
@@ -160,7 +173,12 @@ fn deleted_users_lose_their_clients_and_getuser() {
     assert_eq!(admin.run(&["CLIENT", "KILL", "USER", "nobody"]), "-ERR No such user 'nobody'\r\n");
     let g = admin.run(&["ACL", "GETUSER", "k"]);
     assert!(g.starts_with("*12\r\n$5\r\nflags\r\n*2\r\n$2\r\non\r\n$16\r\nsanitize-payload\r\n$9\r\npasswords\r\n*1\r\n"), "{g}");
-    assert!(g.ends_with("$9\r\nselectors\r\n*1\r\n*6\r\n$8\r\ncommands\r\n$10\r\n-@all +get\r\n$4\r\nkeys\r\n$3\r\n~x*\r\n$8\r\nchannels\r\n$0\r\n\r\n"), "{g}");
+    assert!(
+        g.ends_with(
+            "$9\r\nselectors\r\n*1\r\n*6\r\n$8\r\ncommands\r\n$10\r\n-@all +get\r\n$4\r\nkeys\r\n$3\r\n~x*\r\n$8\r\nchannels\r\n$0\r\n\r\n"
+        ),
+        "{g}"
+    );
     assert_eq!(admin.run(&["ACL", "GETUSER", "nobody"]), "$-1\r\n");
     assert_eq!(admin.run(&["ACL", "DELUSER", "k"]), ":1\r\n");
     assert!(c.conn.handle.kill_requested.load(std::sync::atomic::Ordering::Relaxed));

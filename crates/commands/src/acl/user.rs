@@ -393,6 +393,10 @@ impl User {
     }
 
     fn apply_inner(&mut self, table: &Table, op: &[u8], pubsub_all: bool) -> Result<(), RuleError> {
+        // An empty rule changes nothing, as in Redis.
+        if op.is_empty() {
+            return Ok(());
+        }
         let is = |kw: &str| op.eq_ignore_ascii_case(kw.as_bytes());
         if is("on") {
             self.enabled = true;

@@ -129,7 +129,8 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        let c = Config { values: RwLock::new(HashMap::new()), hot: Hot::default(), file: RwLock::new(None), user_lines: Default::default() };
+        let c =
+            Config { values: RwLock::new(HashMap::new()), hot: Hot::default(), file: RwLock::new(None), user_lines: Default::default() };
         for p in PARAMS {
             c.set(p.name, p.default, true).expect("defaults are valid");
         }
