@@ -277,7 +277,49 @@ pub fn key_refs(def: &CommandDef, argv: &Argv) -> Vec<(usize, u32)> {
         }
         out.push((pos, flags));
     });
+    sort_store_key(def, argv, &mut out);
     out
+}
+
+/// SORT's STORE destination is named by an "unknown" key spec, which Redis
+/// resolves with the command's own key finder (sortGetKeys): the last
+/// STORE option's argument, skipping LIMIT/GET/BY arguments.
+fn sort_store_key(def: &CommandDef, argv: &Argv, out: &mut Vec<(usize, u32)>) {
+    if def.name != "sort" || def.key_specs.len() < 3 {
+        return;
+    }
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv.get(i);
+        if crate::util::eq_ic(a, "limit") {
+            i += 2;
+        } else if crate::util::eq_ic(a, "get") || crate::util::eq_ic(a, "by") {
+            i += 1;
+        } else if crate::util::eq_ic(a, "store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    if let Some(pos) = store {
+        out.push((pos, def.key_specs[2].flags));
+    }
+}
+
+/// Whether the connection's user may read every key in this command
+/// (a selector that allows the command has "~*" or "%R~*"). SORT's BY and
+/// GET patterns read keys no key spec names, so they need this.
+pub fn full_read_access(srv: &Server, conn: &mut ConnState, entry: &TableEntry, argv: &Argv) -> bool {
+    refresh(srv, conn);
+    if conn.acl.unrestricted {
+        return true;
+    }
+    let (Some(u), Some(id)) = (&conn.acl.user, entry_id(&srv.table, entry)) else { return false };
+    let mut keys = None;
+    u.selectors.iter().any(|sel| {
+        selector_check(&srv.table, sel, id, argv, &mut keys).is_ok()
+            && (sel.all_keys || sel.patterns.iter().any(|(p, f)| f & user::PERM_R != 0 && p.as_slice() == b"*"))
+    })
 }
 
 /// Redis' ACLSelectorCheckKey: ACCESS needs read permission, INSERT,
