@@ -115,7 +115,7 @@ fn hello(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             return Err(WRONGPASS);
         }
     }
-    if !ctx.conn.authenticated {
+    if !ctx.conn.authenticated && ctx.srv.acl.auth_required() {
         return Err(CmdError::fixed(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));

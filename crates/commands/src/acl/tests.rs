@@ -246,3 +246,20 @@ fn the_check_is_a_flag_for_an_unrestricted_user() {
     assert!(!c.conn.acl.unrestricted);
     assert_eq!(c.run(&["FLUSHALL"]), "-NOPERM User default has no permissions to run the 'flushall' command\r\n");
 }
+
+#[test]
+fn clearing_the_password_lets_unauthenticated_clients_in() {
+    let mut c = TestClient::with_config(&[("requirepass", "sec")]);
+    let mut admin = TestClient::connect(c.srv.clone());
+    assert!(c.run(&["HELLO", "3"]).starts_with("-NOAUTH HELLO must be called"));
+    admin.run(&["AUTH", "sec"]);
+    admin.run(&["CONFIG", "SET", "requirepass", ""]);
+    assert!(c.run(&["HELLO", "2"]).starts_with("*14\r\n"));
+    assert_eq!(c.run(&["PING"]), "+PONG\r\n");
+    // RESET returns to the default user.
+    admin.run(&["ACL", "SETUSER", "v", "on", "nopass", "+@all"]);
+    c.run(&["AUTH", "v", "x"]);
+    assert_eq!(c.run(&["ACL", "WHOAMI"]), bulk("v"));
+    assert_eq!(c.run(&["RESET"]), "+RESET\r\n");
+    assert_eq!(c.run(&["ACL", "WHOAMI"]), bulk("default"));
+}
