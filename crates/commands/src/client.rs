@@ -196,6 +196,8 @@ pub struct ConnState {
     /// command (OPTIN/OPTOUT).
     pub tracking: Option<Arc<crate::tracking::Tracker>>,
     pub caching: Option<bool>,
+    /// The connection's user as the ACL check last read it.
+    pub acl: crate::acl::ConnAcl,
 }
 
 impl ConnState {
@@ -220,6 +222,7 @@ impl ConnState {
             subs: Default::default(),
             tracking: None,
             caching: None,
+            acl: Default::default(),
         }
     }
 

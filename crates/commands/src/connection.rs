@@ -64,33 +64,19 @@ fn select(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     Ok(())
 }
 
-/// Check a user/password pair against the configured users. Until ACL
-/// users exist, the only user is "default", whose password is
-/// `requirepass` (no password: any password is accepted, as "nopass").
-pub fn check_credentials(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    let required = ctx.srv.config.get_str("requirepass");
-    required.is_empty() || required.as_bytes() == pass
-}
-
 fn auth(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if argv.len() > 3 {
         return Err(crate::error::SYNTAX);
     }
     let (user, pass) = if argv.len() == 2 { (&b"default"[..], argv.get(1)) } else { (argv.get(1), argv.get(2)) };
-    if argv.len() == 2 && ctx.srv.config.get_str("requirepass").is_empty() {
+    if argv.len() == 2 && ctx.srv.acl.get("default").is_some_and(|u| u.nopass) {
         return Err(CmdError::err(
             "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         ));
     }
-    if !check_credentials(ctx, user, pass) {
+    if !crate::acl::authenticate(ctx.srv, ctx.conn, user, pass, argv, &ctx.cmd.full_name) {
         return Err(WRONGPASS);
     }
-    ctx.conn.authenticated = true;
-    ctx.conn.user = String::from_utf8_lossy(user).into_owned();
-    ctx.conn.handle.meta.lock().user = ctx.conn.user.clone();
     ctx.out.ok();
     Ok(())
 }
@@ -132,14 +118,11 @@ fn hello(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     }
     if let Some((u, p)) = creds {
-        if !check_credentials(ctx, u, p) {
+        if !crate::acl::authenticate(ctx.srv, ctx.conn, u, p, argv, &ctx.cmd.full_name) {
             return Err(WRONGPASS);
         }
-        ctx.conn.authenticated = true;
-        ctx.conn.user = String::from_utf8_lossy(u).into_owned();
-        ctx.conn.handle.meta.lock().user = ctx.conn.user.clone();
     }
-    if !ctx.conn.authenticated {
+    if !ctx.conn.authenticated && ctx.srv.acl.auth_required() {
         return Err(CmdError::fixed(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));
@@ -180,14 +163,13 @@ fn reset(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     ctx.conn.set_resp(Protocol::Resp2);
     ctx.conn.reply_mode = ReplyMode::On;
     ctx.conn.no_touch = false;
-    ctx.conn.user = "default".into();
-    ctx.conn.authenticated = ctx.srv.config.get_str("requirepass").is_empty();
+    crate::acl::set_user(ctx.conn, "default");
+    ctx.conn.authenticated = crate::acl::connect_authenticated(ctx.srv);
     {
         let mut m = ctx.conn.handle.meta.lock();
         m.name.clear();
         m.no_evict = false;
         m.no_touch = false;
-        m.user = "default".into();
     }
     ctx.out.simple("RESET");
     Ok(())

@@ -96,8 +96,11 @@ fn run_checked<'s>(
             "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
         )));
     }
-    if !conn.authenticated && !def.has(flag::NO_AUTH) {
+    if !conn.authenticated && !def.has(flag::NO_AUTH) && srv.acl.auth_required() {
         return Err(reject(srv, conn, entry, out, NOAUTH));
+    }
+    if let Err(e) = crate::acl::check(srv, conn, entry, argv) {
+        return Err(reject(srv, conn, entry, out, e));
     }
     // A MONITOR client is a replica to Redis: no keyspace access.
     if conn.monitor && (def.has(flag::READONLY) || def.has(flag::WRITE) || def.has(flag::MAY_REPLICATE)) {
@@ -127,6 +130,20 @@ fn run_checked<'s>(
         return Err(Outcome::Paused { until });
     }
     Ok(execute(srv, conn, out, id, argv, now, start, world))
+}
+
+/// EXEC's step for one queued command: ACL permissions are checked again
+/// (they may have changed since it was queued), then it runs as
+/// [`run_nested`] does.
+pub fn run_queued(srv: &Server, conn: &mut ConnState, out: &mut Out, argv: &Argv, now: i64) {
+    let Some(id) = resolve(srv, out, argv) else { return };
+    if crate::acl::check_in(srv, conn, srv.table.get(id), argv, crate::acl::log::Context::Multi).is_err() {
+        let e = CmdError::raw("NOPERM ACLs rules changed between the moment the transaction was accumulated and its execution");
+        srv.stats.record_error(e.code());
+        out.error(e.as_str());
+        return;
+    }
+    execute(srv, conn, out, id, argv, now, ticks::now(), &mut None);
 }
 
 /// Run a command queued by MULTI (or called from a script) inside the

@@ -1,5 +1,6 @@
 //! The command table, the dispatch path and every command family.
 
+pub mod acl;
 pub mod bitmap;
 pub mod blocking;
 pub mod client;

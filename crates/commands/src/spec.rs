@@ -211,6 +211,12 @@ impl CommandDef {
     /// (Redis' getKeysUsingKeySpecs). Specs that cannot be resolved
     /// for these arguments yield nothing, as in Redis.
     pub fn key_indexes(&self, argv: &Argv, out: &mut Vec<usize>) {
+        self.for_each_key(argv, |i, _| out.push(i));
+    }
+
+    /// Every key position the key specs name in `argv`, with its spec
+    /// (the ACL check needs each key's access flags).
+    pub fn for_each_key(&self, argv: &Argv, mut emit: impl FnMut(usize, &KeySpec)) {
         let argc = argv.len() as i32;
         for spec in self.key_specs {
             if spec.flags & kf::NOT_KEY != 0 {
@@ -266,7 +272,7 @@ impl CommandDef {
                     }
                     let mut i = f;
                     while i <= last {
-                        out.push(i as usize);
+                        emit(i as usize, spec);
                         i += step;
                     }
                     continue;
@@ -276,7 +282,7 @@ impl CommandDef {
             let last = last.min(argc - 1);
             let mut i = first;
             while i <= last && step > 0 {
-                out.push(i as usize);
+                emit(i as usize, spec);
                 i += step;
             }
         }

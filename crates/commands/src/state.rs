@@ -18,6 +18,8 @@ pub struct Server {
     pub clients: Clients,
     pub world: WorldLock,
     pub table: Table,
+    /// Users and permissions (ACL).
+    pub acl: crate::acl::Acl,
     pub started: Instant,
     pub start_unix_ms: i64,
     pub run_id: String,
@@ -130,12 +132,19 @@ impl Server {
         let stripes = config.get_i64("keyspace-stripes") as usize;
         let run_id = random_hex_id();
         let startup_memory = rss_memory_probe().used;
+        let table = Table::build();
+        let acl = crate::acl::Acl::new(&table);
+        let requirepass = config.get_str("requirepass");
+        if !requirepass.is_empty() {
+            acl.set_default_password(&table, &requirepass);
+        }
         Server {
             ks: Keyspace::new(databases, stripes),
             stats: Stats::default(),
             clients: Clients::default(),
             world: WorldLock::new(threads),
-            table: Table::build(),
+            table,
+            acl,
             started: Instant::now(),
             start_unix_ms: moon_store::clock::now_ms(),
             run_id,

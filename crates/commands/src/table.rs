@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicU64;
 /// Every command family Moon implements.
 pub static FAMILIES: &[&[CommandDef]] = &[
     crate::connection::COMMANDS,
+    crate::acl::cmd::COMMANDS,
     crate::string::COMMANDS,
     crate::keys::COMMANDS,
     crate::list::COMMANDS,

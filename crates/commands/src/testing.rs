@@ -34,7 +34,7 @@ impl TestClient {
         let id = srv.clients.next_id();
         let h = Arc::new(ClientHandle::new(id, "127.0.0.1:50000".into(), "127.0.0.1:6379".into(), 8, false, Box::new(|| {})));
         srv.clients.register(h.clone());
-        let authed = srv.config.get_str("requirepass").is_empty();
+        let authed = crate::acl::connect_authenticated(&srv);
         let conn = ConnState::new(h, 0, true, authed);
         TestClient { srv, conn, out: Out::new(Protocol::Resp2) }
     }

@@ -66,6 +66,14 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 fn apply(config: &Config, d: &Directive) -> Result<(), String> {
+    // `user <name> <rules...>` may repeat; the ACL loads them at start-up.
+    if d.name == "user" {
+        if d.values.is_empty() {
+            return Err("wrong number of arguments".into());
+        }
+        config.user_lines.lock().push(d.values.clone());
+        return Ok(());
+    }
     let param = find_param(&d.name).ok_or_else(|| "Bad directive or wrong number of arguments".to_string())?;
     let value = if param.flags & MULTI_ARG != 0 {
         d.values.join(" ")

@@ -51,7 +51,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
     let handle = Arc::new(ClientHandle::new(id, peer.addr, peer.laddr, peer.fd, peer.is_unix, Box::new(move || n2.notify_one())));
     srv.clients.register(handle.clone());
     srv.stats.connections_received.fetch_add(1, Relaxed);
-    let authed = srv.config.get_str("requirepass").is_empty();
+    let authed = moon_commands::acl::connect_authenticated(&srv);
     let mut conn = ConnState::new(handle.clone(), thread, peer.is_local, authed);
     let mut out = Out::new(Protocol::Resp2);
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);

@@ -61,6 +61,10 @@ fn run(config: Config) {
     let mut srv = Server::new(config, threads);
     srv.set_memory_probe(alloc::probe);
     srv.set_used_probe(alloc::used);
+    if let Err(e) = moon_commands::acl::file::load_at_startup(&srv) {
+        warning!("{e}");
+        std::process::exit(1);
+    }
     load_rdb(&srv);
     let srv = Arc::new(srv);
     let pidfile = srv.config.get_str("pidfile");

@@ -299,7 +299,7 @@ fn admission_error(srv: &Server, is_local: bool) -> Option<&'static str> {
         srv.stats.rejected_connections.fetch_add(1, Relaxed);
         return Some("-ERR max number of clients reached\r\n");
     }
-    if !is_local && srv.config.hot.protected_mode.load(Relaxed) && srv.config.get_str("requirepass").is_empty() {
+    if !is_local && srv.config.hot.protected_mode.load(Relaxed) && !srv.acl.auth_required() {
         srv.stats.rejected_connections.fetch_add(1, Relaxed);
         return Some(
             "-DENIED Moon is running in protected mode: no password is set for the default user, so only \

@@ -138,6 +138,9 @@ pub struct Config {
     /// The config file, if started with one (CONFIG REWRITE writes it).
     pub file: RwLock<Option<std::path::PathBuf>>,
     apply_hooks: RwLock<Vec<ApplyHook>>,
+    /// `user` lines of the config file (each: name, rules...), loaded
+    /// into the ACL at start-up.
+    pub user_lines: parking_lot::Mutex<Vec<Vec<String>>>,
 }
 
 impl Default for Config {
@@ -147,6 +150,7 @@ impl Default for Config {
             hot: Hot::default(),
             file: RwLock::new(None),
             apply_hooks: RwLock::new(Vec::new()),
+            user_lines: Default::default(),
         };
         for p in PARAMS {
             c.set(p.name, p.default, true).expect("defaults are valid");

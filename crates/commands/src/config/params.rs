@@ -24,6 +24,15 @@ pub static PARAMS: &[Param] = &[
     Param::new("tcp-keepalive", Kind::Int { min: 0, max: i32::MAX as i64 }, "300", 0, "TCP keepalive interval in seconds"),
     Param::new("protected-mode", Kind::Bool, "yes", 0, "refuse non-loopback clients when no password is set"),
     Param::new("requirepass", Kind::Str, "", SENSITIVE, "password of the default user"),
+    Param::new("aclfile", Kind::Str, "", IMMUTABLE, "file of ACL users (ACL LOAD / ACL SAVE)"),
+    Param::new("acllog-max-len", Kind::Int { min: 0, max: i64::MAX }, "128", 0, "entries kept in the ACL LOG"),
+    Param::new(
+        "acl-pubsub-default",
+        Kind::Enum(&["allchannels", "resetchannels"]),
+        "resetchannels",
+        0,
+        "channel permissions of new ACL users",
+    ),
     Param::new("threads", Kind::Int { min: 0, max: 256 }, "0", IMMUTABLE, "I/O threads (0: one per core) [Moon]"),
     // TLS (rustls; see crates/server/src/tls.rs). The files, protocols and
     // ciphers are checked when the TLS context is built: at startup when

@@ -5,7 +5,7 @@
 //! rejection flags the transaction so EXEC answers EXECABORT. EXEC holds
 //! the world lock exclusively (its locking mode), so the queued commands
 //! run with nothing in between, each through the same path as any other
-//! command (`exec::run_nested`).
+//! command (`exec::run_queued`).
 
 pub mod watch;
 
@@ -111,7 +111,7 @@ fn exec(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
             offs.push((buf.len(), buf.len() + a.len()));
             buf.extend_from_slice(a);
         }
-        crate::exec::run_nested(ctx.srv, ctx.conn, ctx.out, &Argv::new(&buf, &offs), ctx.now());
+        crate::exec::run_queued(ctx.srv, ctx.conn, ctx.out, &Argv::new(&buf, &offs), ctx.now());
         if ctx.conn.multi.is_some() {
             // A queued MULTI can't happen (nested MULTI is refused at once).
             ctx.conn.multi = None;

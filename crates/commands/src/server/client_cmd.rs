@@ -252,9 +252,13 @@ fn info(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     Ok(())
 }
 
-/// Users that exist. Until ACL users are implemented, only "default".
-fn user_exists(name: &[u8]) -> bool {
-    name == b"default"
+/// The CLIENT INFO line of `h` while it runs `cmd` (ACL LOG's client-info).
+pub fn client_info_line(srv: &crate::state::Server, h: &ClientHandle, cmd: &str, argv_mem: usize) -> String {
+    let cur = Current { id: h.id, cmd, argv_mem, table: &srv.table };
+    let mut text = String::new();
+    info_line(h, clock::now_ms(), &cur, &mut text);
+    text.truncate(text.trim_end().len());
+    text
 }
 
 #[derive(Default)]
@@ -292,7 +296,7 @@ impl KillFilter {
     }
 }
 
-fn parse_kill_filter(argv: &Argv) -> Result<KillFilter, CmdError> {
+fn parse_kill_filter(srv: &crate::state::Server, argv: &Argv) -> Result<KillFilter, CmdError> {
     let mut f = KillFilter { skip_me: true, ..Default::default() };
     let mut i = 2;
     while i < argv.len() {
@@ -310,7 +314,7 @@ fn parse_kill_filter(argv: &Argv) -> Result<KillFilter, CmdError> {
         } else if eq_ic(opt, "LADDR") {
             f.laddr = Some(val.to_vec());
         } else if eq_ic(opt, "USER") {
-            if !user_exists(val) {
+            if !srv.acl.exists(val) {
                 return Err(CmdError::err(format!("No such user '{}'", String::from_utf8_lossy(val))));
             }
             f.user = Some(val.to_vec());
@@ -352,7 +356,7 @@ fn kill(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         return Ok(());
     }
-    let f = parse_kill_filter(argv)?;
+    let f = parse_kill_filter(ctx.srv, argv)?;
     let mut killed = 0;
     let mut kill_self = false;
     for h in ctx.srv.clients.all() {

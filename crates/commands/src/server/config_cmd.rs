@@ -113,6 +113,9 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         let _ = cfg.run_apply_hooks(&changed);
         return Err(failed(name, &why));
     }
+    if let Some((_, v)) = pairs.iter().find(|(p, _)| p.name == "requirepass") {
+        ctx.srv.acl.set_default_password(&ctx.srv.table, v);
+    }
     ctx.out.ok();
     Ok(())
 }

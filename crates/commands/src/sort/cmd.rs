@@ -38,7 +38,9 @@ struct Opts<'a> {
     gets: Vec<&'a [u8]>,
 }
 
-fn parse<'a>(argv: &'a Argv, readonly: bool) -> Result<Opts<'a>, CmdError> {
+/// `full_access`: the user may read any key (BY patterns and GET read keys
+/// no key spec names, so a user limited to some keys may not use them).
+fn parse<'a>(argv: &'a Argv, readonly: bool, full_access: bool) -> Result<Opts<'a>, CmdError> {
     let mut o =
         Opts { desc: false, alpha: false, limit_start: 0, limit_count: -1, store: None, by: None, dontsort: false, gets: Vec::new() };
     let mut j = 2;
@@ -65,9 +67,14 @@ fn parse<'a>(argv: &'a Argv, readonly: bool) -> Result<Opts<'a>, CmdError> {
             // later BY, as in Redis).
             if !cstr(p).contains(&b'*') {
                 o.dontsort = true;
+            } else if !full_access {
+                return Err(CmdError::err("BY option of SORT denied due to insufficient ACL permissions."));
             }
             j += 1;
         } else if is_opt(a, "get") && left >= 1 {
+            if !full_access {
+                return Err(CmdError::err("GET option of SORT denied due to insufficient ACL permissions."));
+            }
             o.gets.push(argv.get(j + 1));
             j += 1;
         } else {
@@ -160,7 +167,8 @@ fn compare(a: &Item, b: &Item, alpha: bool, bypattern: bool, store: bool) -> Ord
 }
 
 fn generic(ctx: &mut Ctx, argv: &Argv, readonly: bool) -> CmdResult {
-    let mut o = parse(argv, readonly)?;
+    let full_access = crate::acl::full_read_access(ctx.srv, ctx.conn, ctx.cmd, argv);
+    let mut o = parse(argv, readonly, full_access)?;
     let key = argv.get(1);
     let fill = crate::list::ops::fill(ctx.srv);
 

@@ -2,6 +2,7 @@
 //! talk to it with the redis crate and with raw sockets. One test binary
 //! (modules below) keeps linking cheap.
 
+mod acl;
 mod blocking;
 mod commands;
 mod harness;
