@@ -2,7 +2,7 @@
 //! and (later) the multi-part AOF fed by the journal.
 //!
 //! - [`encode`] / [`decode`]: one value in RDB form (what follows the type
-//!   byte), for every type Moon has. Streams are not covered yet.
+//!   byte), for every type Moon has ([`stream`] holds the stream layout).
 //! - [`file`]: a whole RDB file (header, aux fields, databases, EOF, CRC64).
 //! - [`dump`]: DUMP / RESTORE payloads.
 //! - [`digest`]: DEBUG DIGEST's SHA1-based dataset signature.
@@ -20,6 +20,7 @@ mod listpack;
 mod lzf;
 mod reader;
 mod sha1;
+pub mod stream;
 mod types;
 mod writer;
 mod ziplist;
