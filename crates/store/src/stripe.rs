@@ -48,6 +48,9 @@ pub struct Stripe {
     field_ttl_keys: usize,
     /// Hash fields removed by expiry not yet counted in stats.
     expired_fields_pending: u64,
+    /// The last snapshot epoch this stripe was captured for (see
+    /// [`crate::snapshot`]).
+    pub(crate) snap_epoch: u64,
 }
 
 /// Hash fields one `expire_step` may delete per slot it examines.

@@ -5,5 +5,6 @@
 mod blocking;
 mod commands;
 mod harness;
+mod persistence;
 mod protocol;
 mod startup;
