@@ -5,14 +5,15 @@
 //! databases hold keys and their sizes (for RESIZEDB) and publishes the
 //! epoch. [`Snapshot::write`] then runs on a background thread: it walks
 //! every stripe in order, locking each (which captures it if nobody did
-//! yet), and streams the stripe's records to the file. A stripe that a
-//! client touches first is captured by that client, into its slot here,
-//! and waits for the writer; only those stripes are ever buffered.
+//! yet), and streams the captured records to the file. A stripe that a
+//! client touches first is captured by that client and queued here for
+//! the writer.
 //!
-//! Memory: at most the serialized form of the stripes touched before the
-//! writer reached them (commonly a small fraction; all of it in the worst
-//! case, e.g. FLUSHALL during a snapshot, which captures every stripe
-//! before clearing it).
+//! Memory: only stripes captured since the writer's last step are held
+//! (it drains them after each stripe it visits), in serialized form. The
+//! exception is a burst under the exclusive world lock (FLUSHALL or
+//! SWAPDB during a snapshot capture every stripe they touch before
+//! changing it), held until the lock is released.
 
 use crate::file::{self, db_header, FileOpts, SaveStats};
 use crate::{types as t, CRC64};
@@ -22,25 +23,27 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-enum Slot {
-    /// Not captured yet.
-    Pending,
-    /// Captured: the stripe's records and how many keys they hold.
-    Ready(Vec<u8>, u64),
-    /// Written to the file.
-    Written,
-}
-
+/// A database that held keys at the epoch.
 struct DbPlan {
     index: usize,
     keys: usize,
     volatile: usize,
-    slots: Box<[Mutex<Slot>]>,
+}
+
+/// One captured stripe waiting to be written.
+struct Captured {
+    plan: usize,
+    records: Vec<u8>,
+    keys: u64,
 }
 
 pub struct Snapshot {
     opts: FileOpts,
     plans: Vec<DbPlan>,
+    /// Stripes captured and not yet written, in capture order. The writer
+    /// drains it after every stripe it visits, so a stripe a client
+    /// captured waits at most one step, not until the walk reaches it.
+    queue: Mutex<Vec<Captured>>,
     /// Set by capture when a value could not be serialized.
     failure: Mutex<Option<String>>,
     cancel: AtomicBool,
@@ -60,19 +63,21 @@ impl Drop for EndOnDrop<'_> {
 }
 
 impl Capture for Snapshot {
-    fn capture(&self, db: usize, stripe: usize, st: &Stripe) {
-        let Some(plan) = self.plans.iter().find(|p| p.index == db) else { return };
-        let Some(slot) = plan.slots.get(stripe) else { return };
-        let mut buf = Vec::new();
-        let mut n = 0u64;
+    fn capture(&self, db: usize, _stripe: usize, st: &Stripe) {
+        let Some(plan) = self.plans.iter().position(|p| p.index == db) else { return };
+        if st.is_empty() {
+            return;
+        }
+        let mut records = Vec::new();
+        let mut keys = 0u64;
         for e in st.iter() {
-            if let Err(x) = file::key_value(&mut buf, e, &self.opts) {
+            if let Err(x) = file::key_value(&mut records, e, &self.opts) {
                 lock(&self.failure).get_or_insert(x.0);
                 break;
             }
-            n += 1;
+            keys += 1;
         }
-        *lock(slot) = Slot::Ready(buf, n);
+        lock(&self.queue).push(Captured { plan, records, keys });
     }
 }
 
@@ -93,10 +98,10 @@ impl Snapshot {
             if keys == 0 {
                 continue;
             }
-            let slots = (0..db.nstripes()).map(|_| Mutex::new(Slot::Pending)).collect();
-            plans.push(DbPlan { index: i, keys, volatile, slots });
+            plans.push(DbPlan { index: i, keys, volatile });
         }
-        let s = Arc::new(Snapshot { opts, plans, failure: Mutex::new(None), cancel: AtomicBool::new(false) });
+        let s =
+            Arc::new(Snapshot { opts, plans, queue: Mutex::new(Vec::new()), failure: Mutex::new(None), cancel: AtomicBool::new(false) });
         ks.snap.begin(s.clone());
         Some(s)
     }
@@ -108,6 +113,11 @@ impl Snapshot {
 
     /// Write the file as of the epoch to `w` and end the snapshot (also
     /// when it fails). Runs without the world lock.
+    ///
+    /// Stripes are written in the order they were captured; a database's
+    /// records may therefore come in several runs, each after its own
+    /// SELECTDB (RESIZEDB before the first), which every RDB loader
+    /// accepts: SELECTDB only switches the database records go to.
     pub fn write<W: Write>(&self, ks: &Keyspace, w: &mut W) -> io::Result<SaveStats> {
         let _end = EndOnDrop(ks);
         let mut crc = CRC64.digest();
@@ -120,29 +130,42 @@ impl Snapshot {
         };
         let mut head = Vec::with_capacity(256);
         file::header(&mut head, &self.opts);
+        out(&head)?;
+        let mut current: Option<usize> = None;
+        let mut resized = vec![false; self.plans.len()];
+        let mut batch = Vec::new();
         for plan in &self.plans {
-            db_header(&mut head, plan.index, plan.keys, plan.volatile);
-            out(&head)?;
-            head.clear();
             let db = &ks.dbs[plan.index];
-            for (i, slot) in plan.slots.iter().enumerate() {
+            for i in 0..db.nstripes() {
                 if self.cancel.load(Relaxed) {
                     return Err(io::Error::new(io::ErrorKind::Interrupted, "snapshot cancelled"));
                 }
                 // Locking captures the stripe unless a client already did.
                 drop(db.lock(i));
-                let taken = std::mem::replace(&mut *lock(slot), Slot::Written);
-                if let Slot::Ready(buf, n) = taken {
-                    out(&buf)?;
-                    keys += n;
+                std::mem::swap(&mut batch, &mut *lock(&self.queue));
+                for c in batch.drain(..) {
+                    if current != Some(c.plan) {
+                        let p = &self.plans[c.plan];
+                        head.clear();
+                        if resized[c.plan] {
+                            head.push(t::OP_SELECTDB);
+                            crate::writer::put_len(&mut head, p.index as u64);
+                        } else {
+                            db_header(&mut head, p.index, p.keys, p.volatile);
+                            resized[c.plan] = true;
+                        }
+                        out(&head)?;
+                        current = Some(c.plan);
+                    }
+                    out(&c.records)?;
+                    keys += c.keys;
                 }
                 if let Some(f) = lock(&self.failure).take() {
                     return Err(io::Error::other(f));
                 }
             }
         }
-        head.push(t::OP_EOF);
-        out(&head)?;
+        out(&[t::OP_EOF])?;
         let sum = if self.opts.checksum { crc.finalize() } else { 0 };
         w.write_all(&sum.to_le_bytes())?;
         Ok(SaveStats { keys, bytes: bytes + 8 })

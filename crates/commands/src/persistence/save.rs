@@ -19,8 +19,11 @@ pub fn rdb_path(srv: &Server) -> PathBuf {
 }
 
 /// Serialize every database to the RDB file. The caller holds the world
-/// lock exclusively (or runs before clients are served).
+/// lock exclusively (or runs before clients are served). A running BGSAVE
+/// is stopped first (Redis kills its child), so its older snapshot cannot
+/// replace this file when it finishes.
 pub fn save_to_disk(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String> {
+    super::bgsave::cancel_and_wait(srv);
     let r = write_file(srv, now_ms);
     let st = &srv.rdb;
     match &r {
