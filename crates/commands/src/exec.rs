@@ -118,6 +118,9 @@ fn run_checked<'s>(
             return Err(reject(srv, conn, entry, out, e));
         }
     }
+    if let Some(e) = crate::persistence::bgsave::misconf(srv, def) {
+        return Err(reject(srv, conn, entry, out, e));
+    }
     if let Some(m) = conn.multi.as_mut() {
         if !crate::multi::runs_inside_multi(&entry.full_name) {
             m.queued.push(argv.to_vec());

@@ -57,6 +57,9 @@ pub struct Server {
     pub tracking: crate::tracking::Tracking,
     /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
+    /// The `Arc` this server lives in, for background threads (BGSAVE);
+    /// set by whoever shares it ([`Server::share`]).
+    pub this: std::sync::OnceLock<std::sync::Weak<Server>>,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -167,8 +170,16 @@ impl Server {
             pubsub: Default::default(),
             tracking: Default::default(),
             rdb: Default::default(),
+            this: Default::default(),
             config,
         }
+    }
+
+    /// Put the server in an `Arc` that background work can hold on to.
+    pub fn share(self) -> std::sync::Arc<Server> {
+        let srv = std::sync::Arc::new(self);
+        let _ = srv.this.set(std::sync::Arc::downgrade(&srv));
+        srv
     }
 
     /// Install the allocator's memory probe (before serving clients) and

@@ -1,5 +1,5 @@
 //! One value from RDB form, for every type and encoding Redis 2.x-8.2
-//! writes except streams and module values. The value is rebuilt through
+//! writes except module values. The value is rebuilt through
 //! the store's own constructors with the configured thresholds, so OBJECT
 //! ENCODING afterwards is what Redis reports for the same loaded data.
 
@@ -189,8 +189,10 @@ pub fn value(r: &mut Reader<'_>, ty: u8, lim: &Limits, now: i64) -> Result<Optio
             }
             build_hash(pairs, true, lim, now)?
         }
+        // An empty stream is a value of its own (it keeps its IDs and
+        // groups), so unlike empty collections it is kept.
         t::STREAM_LISTPACKS | t::STREAM_LISTPACKS_2 | t::STREAM_LISTPACKS_3 => {
-            return err("stream values cannot be loaded by this Moon version yet")
+            Some(Object::Stream(Box::new(crate::stream::decode(r, ty)?)))
         }
         t::MODULE_PRE_GA | t::MODULE_2 => return err("module values cannot be loaded (Moon has no modules)"),
         _ => return err(format!("unknown RDB value type {ty}")),

@@ -14,6 +14,7 @@
 
 use crate::sha1::{sha1, Sha1};
 use moon_store::set::Member;
+use moon_store::stream::StreamId;
 use moon_store::{Entry, Keyspace, Object, ValueRef};
 
 pub type Digest = [u8; 20];
@@ -92,8 +93,23 @@ fn value_into(d: &mut Digest, e: &Entry) {
                 xor_digest(d, &ed);
             }
         }
-        // Streams are digested by the stream type once it exists.
-        ValueRef::Obj(Object::Stream(_)) => {}
+        // Each live entry in order: its ID as "<ms>.<seq>", then every
+        // field and value, all mixed (consumer groups are not digested).
+        ValueRef::Obj(Object::Stream(s)) => {
+            let mut buf = Vec::with_capacity(48);
+            let mut b = itoa::Buffer::new();
+            for e in s.range(StreamId::MIN, StreamId::MAX) {
+                buf.clear();
+                buf.extend_from_slice(b.format(e.id.ms).as_bytes());
+                buf.push(b'.');
+                buf.extend_from_slice(b.format(e.id.seq).as_bytes());
+                mix(d, &buf);
+                for (f, v) in e.fields() {
+                    mix(d, f);
+                    mix(d, v);
+                }
+            }
+        }
     }
     if e.expire().is_some() {
         xor(d, b"!!expire!!");

@@ -4,7 +4,7 @@
 
 use crate::listpack::Writer as Lp;
 use crate::writer::{put_f64, put_len, put_ms, put_string};
-use crate::{intset, types as t, Error, Result};
+use crate::{intset, types as t, Result};
 use moon_store::hash::Hash;
 use moon_store::list::List;
 use moon_store::set::{Member, Set};
@@ -39,7 +39,7 @@ pub fn value(v: ValueRef<'_>, o: SaveOpts, out: &mut Vec<u8>) -> Result<()> {
         ValueRef::Obj(Object::Hash(h)) => hash(h, o, out),
         ValueRef::Obj(Object::Set(s)) => set(s, o, out),
         ValueRef::Obj(Object::ZSet(z)) => zset(z, o, out),
-        ValueRef::Obj(Object::Stream(_)) => return Err(Error("streams cannot be serialized by this Moon version yet".into())),
+        ValueRef::Obj(Object::Stream(s)) => crate::stream::encode(s, o, out),
     }
     Ok(())
 }

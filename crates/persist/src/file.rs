@@ -24,6 +24,7 @@ pub enum AccessInfo {
     Lfu,
 }
 
+#[derive(Clone)]
 pub struct FileOpts {
     pub value: SaveOpts,
     /// rdbchecksum.
@@ -68,17 +69,31 @@ fn aux(out: &mut Vec<u8>, k: &str, v: &[u8]) {
     put_string(out, v, false);
 }
 
+/// The magic, version and aux fields that open a file.
+pub(crate) fn header(out: &mut Vec<u8>, o: &FileOpts) {
+    out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
+    aux(out, "redis-ver", o.redis_ver.as_bytes());
+    aux(out, "redis-bits", b"64");
+    aux(out, "ctime", (o.now_ms / 1000).to_string().as_bytes());
+    aux(out, "used-mem", o.used_mem.to_string().as_bytes());
+    aux(out, "aof-base", b"0");
+}
+
+/// SELECTDB and RESIZEDB before a database's keys.
+pub(crate) fn db_header(out: &mut Vec<u8>, db: usize, keys: usize, volatile: usize) {
+    out.push(t::OP_SELECTDB);
+    put_len(out, db as u64);
+    out.push(t::OP_RESIZEDB);
+    put_len(out, keys as u64);
+    put_len(out, volatile as u64);
+}
+
 /// Write every database of `ks` as an RDB file. The caller holds the
 /// world lock so the snapshot is consistent. A value that cannot be
 /// serialized (a stream, for now) fails the save.
 pub fn save<W: Write>(ks: &Keyspace, w: &mut W, o: &FileOpts) -> io::Result<SaveStats> {
     let mut s = Sink { w, buf: Vec::with_capacity(1 << 16), crc: CRC64.digest(), bytes: 0 };
-    s.buf.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
-    aux(&mut s.buf, "redis-ver", o.redis_ver.as_bytes());
-    aux(&mut s.buf, "redis-bits", b"64");
-    aux(&mut s.buf, "ctime", (o.now_ms / 1000).to_string().as_bytes());
-    aux(&mut s.buf, "used-mem", o.used_mem.to_string().as_bytes());
-    aux(&mut s.buf, "aof-base", b"0");
+    header(&mut s.buf, o);
     let mut keys = 0u64;
     let mut failure: Option<Error> = None;
     for (i, db) in ks.dbs.iter().enumerate() {
@@ -89,11 +104,7 @@ pub fn save<W: Write>(ks: &Keyspace, w: &mut W, o: &FileOpts) -> io::Result<Save
         if n == 0 {
             continue;
         }
-        s.buf.push(t::OP_SELECTDB);
-        put_len(&mut s.buf, i as u64);
-        s.buf.push(t::OP_RESIZEDB);
-        put_len(&mut s.buf, n as u64);
-        put_len(&mut s.buf, vol as u64);
+        db_header(&mut s.buf, i, n, vol);
         let mut io_err: Option<io::Error> = None;
         db.for_each_stripe(|_, st| {
             if failure.is_some() || io_err.is_some() {

@@ -2,10 +2,11 @@
 //! and (later) the multi-part AOF fed by the journal.
 //!
 //! - [`encode`] / [`decode`]: one value in RDB form (what follows the type
-//!   byte), for every type Moon has. Streams are not covered yet.
+//!   byte), for every type Moon has ([`stream`] holds the stream layout).
 //! - [`file`]: a whole RDB file (header, aux fields, databases, EOF, CRC64).
 //! - [`dump`]: DUMP / RESTORE payloads.
 //! - [`digest`]: DEBUG DIGEST's SHA1-based dataset signature.
+//! - [`snapshot`]: BGSAVE's point-in-time file, written without fork().
 //!
 //! Loading never panics and never allocates from a length in the input
 //! beyond what the remaining input can back; corrupt input is an [`Error`].
@@ -20,6 +21,8 @@ mod listpack;
 mod lzf;
 mod reader;
 mod sha1;
+pub mod snapshot;
+pub mod stream;
 mod types;
 mod writer;
 mod ziplist;
@@ -60,3 +63,5 @@ pub fn crc64(data: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests_roundtrip;
+#[cfg(test)]
+mod tests_snapshot;

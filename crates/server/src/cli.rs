@@ -21,6 +21,12 @@ struct Directive {
 }
 
 pub fn parse(args: &[String]) -> Parsed {
+    parse_with(args, default_data_dir)
+}
+
+/// `parse` with the default data directory from `default_dir` (tests keep
+/// it out of the user's home).
+fn parse_with(args: &[String], default_dir: fn() -> Option<PathBuf>) -> Parsed {
     let mut rest = &args[1..];
     if let Some(first) = rest.first() {
         match first.as_str() {
@@ -57,8 +63,38 @@ pub fn parse(args: &[String]) -> Parsed {
             };
         }
     }
+    if !directives.iter().any(|d| d.name.eq_ignore_ascii_case("dir")) {
+        if let Some(dir) = default_dir() {
+            // A data directory that cannot be used leaves the working one.
+            if let Some(s) = dir.to_str() {
+                let _ = config.set("dir", s, true);
+            }
+        }
+    }
     *config.file.write() = file;
     Parsed::Run { config }
+}
+
+/// The default `dir`: a `moon-data` directory in the platform's per-user
+/// data location ($XDG_DATA_HOME or ~/.local/share on Linux and other
+/// Unix, ~/Library/Application Support on macOS), created if missing.
+/// None (the working directory stays) when it cannot be found or made.
+fn default_data_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).map(PathBuf::from);
+    let dir = data_dir_from(var("XDG_DATA_HOME"), var("HOME"))?;
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
+fn data_dir_from(xdg: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
+    let home = home.filter(|h| h.is_absolute());
+    let base = if cfg!(target_os = "macos") {
+        home.map(|h| h.join("Library").join("Application Support"))
+    } else {
+        // The XDG spec ignores a relative XDG_DATA_HOME.
+        xdg.filter(|p| p.is_absolute()).or_else(|| home.map(|h| h.join(".local").join("share")))
+    }?;
+    Some(base.join("moon-data"))
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -173,7 +209,31 @@ mod tests {
 
     fn run(args: &[&str]) -> Parsed {
         let v: Vec<String> = std::iter::once("moon").chain(args.iter().copied()).map(String::from).collect();
-        parse(&v)
+        parse_with(&v, || None)
+    }
+
+    #[test]
+    fn default_data_dir_location() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        if !cfg!(target_os = "macos") {
+            assert_eq!(data_dir_from(p("/x/data"), p("/home/u")), p("/x/data/moon-data"));
+            assert_eq!(data_dir_from(p("rel"), p("/home/u")), p("/home/u/.local/share/moon-data"));
+            assert_eq!(data_dir_from(None, p("/home/u")), p("/home/u/.local/share/moon-data"));
+        }
+        assert_eq!(data_dir_from(None, None), None);
+        assert_eq!(data_dir_from(None, p("relative")), None);
+        // Used when no dir is given, and only then.
+        let tmp = std::env::temp_dir().join(format!("moon-cli-data-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let v: Vec<String> = ["moon", "--port", "7002"].iter().map(|s| s.to_string()).collect();
+        fn tmp_dir() -> Option<PathBuf> {
+            Some(std::env::temp_dir().join(format!("moon-cli-data-{}", std::process::id())))
+        }
+        let Parsed::Run { config } = parse_with(&v, tmp_dir) else { panic!() };
+        assert_eq!(PathBuf::from(config.get("dir").unwrap()).canonicalize().unwrap(), tmp.canonicalize().unwrap());
+        let v: Vec<String> = ["moon", "--dir", "/tmp"].iter().map(|s| s.to_string()).collect();
+        let Parsed::Run { config } = parse_with(&v, tmp_dir) else { panic!() };
+        assert_eq!(config.get("dir").unwrap(), "/tmp");
     }
 
     #[test]

@@ -65,8 +65,9 @@ fn run(config: Config) {
         warning!("{e}");
         std::process::exit(1);
     }
+    notice!("Data directory: {}", srv.config.get_str("dir"));
     load_rdb(&srv);
-    let srv = Arc::new(srv);
+    let srv: Arc<Server> = srv.share();
     let pidfile = srv.config.get_str("pidfile");
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
@@ -81,7 +82,9 @@ fn run(config: Config) {
         std::process::exit(1);
     }
     notice!("Server initialized with {} I/O thread(s), port {}", threads, srv.config.get_i64("port"));
-    cron(&srv);
+    if cron(&srv) == Stop::Signal {
+        save_on_signal(&srv);
+    }
     notice!("Moon is now ready to exit, bye bye...");
     if !pidfile.is_empty() {
         let _ = std::fs::remove_file(&pidfile);
@@ -115,10 +118,30 @@ fn load_rdb(srv: &Server) {
     }
 }
 
+/// SIGTERM / SIGINT with save points set: stop a running BGSAVE and save,
+/// as Redis does before exiting (SHUTDOWN saves in the command itself).
+fn save_on_signal(srv: &Server) {
+    if moon_commands::persistence::bgsave::save_points(srv).is_empty() {
+        return;
+    }
+    notice!("Saving the final RDB snapshot before exiting.");
+    let _w = srv.world.exclusive();
+    match moon_commands::persistence::bgsave::save_for_shutdown(srv) {
+        Ok(()) => notice!("DB saved on disk"),
+        Err(e) => warning!("Error trying to save the DB: {e}"),
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Stop {
+    Signal,
+    Command,
+}
+
 /// Background work at `hz`: stats samples, active expiry, eviction left
-/// over by commands; returns when a shutdown was requested (SHUTDOWN,
-/// SIGTERM, SIGINT).
-fn cron(srv: &Server) {
+/// over by commands, save points; returns when a shutdown was requested
+/// (SHUTDOWN, SIGTERM, SIGINT).
+fn cron(srv: &Server) -> Stop {
     let mut expire = expire::ActiveExpire::new();
     let mut last_sample = Instant::now();
     loop {
@@ -126,11 +149,11 @@ fn cron(srv: &Server) {
         std::thread::sleep(Duration::from_millis(1000 / hz));
         if SIGNALLED.load(Ordering::SeqCst) {
             warning!("Received shutdown signal, scheduling shutdown...");
-            return;
+            return Stop::Signal;
         }
         if srv.shutdown_requested.load(Ordering::SeqCst) {
             notice!("User requested shutdown...");
-            return;
+            return Stop::Command;
         }
         if last_sample.elapsed() >= Duration::from_millis(100) {
             srv.stats.sample(moon_store::clock::now_ms());
@@ -138,6 +161,7 @@ fn cron(srv: &Server) {
         }
         expire.cycle(srv);
         moon_commands::evict::background(srv, 1000 / hz / 2);
+        moon_commands::persistence::bgsave::cron(srv);
     }
 }
 

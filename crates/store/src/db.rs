@@ -4,19 +4,27 @@
 //! an idle server with 16 empty databases stays small.
 
 use crate::slot::{hash_slot, SLOTS};
+use crate::snapshot::SnapHook;
 use crate::spin::{SpinGuard as MutexGuard, SpinMutex as Mutex};
 use crate::stripe::Stripe;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub struct Db {
     stripes: OnceLock<Box<[Mutex<Stripe>]>>,
     mask: usize,
+    index: usize,
+    snap: Arc<SnapHook>,
 }
 
 impl Db {
+    /// A database of its own (not part of a keyspace's snapshots).
     pub fn new(nstripes: usize) -> Db {
+        Db::with_hook(nstripes, 0, Arc::default())
+    }
+
+    fn with_hook(nstripes: usize, index: usize, snap: Arc<SnapHook>) -> Db {
         assert!(nstripes.is_power_of_two() && nstripes <= SLOTS, "stripes must be a power of two <= 16384");
-        Db { stripes: OnceLock::new(), mask: nstripes - 1 }
+        Db { stripes: OnceLock::new(), mask: nstripes - 1, index, snap }
     }
 
     #[inline]
@@ -29,18 +37,48 @@ impl Db {
         hash_slot(key) & self.mask
     }
 
+    /// Private: every stripe lock goes through `lock` / `try_lock` /
+    /// `for_each_stripe`, which let a running snapshot capture the stripe
+    /// before it is used.
     #[inline]
-    pub fn stripe(&self, i: usize) -> &Mutex<Stripe> {
-        &self.stripes.get_or_init(|| (0..=self.mask).map(|_| Mutex::new(Stripe::new())).collect())[i]
+    fn stripe(&self, i: usize) -> &Mutex<Stripe> {
+        &self.stripes.get_or_init(|| {
+            // Empty at any epoch in progress: born captured.
+            let e = self.snap.active();
+            (0..=self.mask)
+                .map(|_| {
+                    let mut s = Stripe::new();
+                    s.snap_epoch = e;
+                    Mutex::new(s)
+                })
+                .collect()
+        })[i]
+    }
+
+    #[inline]
+    fn snap_check(&self, i: usize, g: &mut Stripe) {
+        let e = self.snap.active();
+        if e != 0 && g.snap_epoch != e {
+            self.snap.capture_slow(self.index, i, g, e);
+        }
     }
 
     #[inline]
     pub fn lock(&self, i: usize) -> MutexGuard<'_, Stripe> {
-        self.stripe(i).lock()
+        let mut g = self.stripe(i).lock();
+        self.snap_check(i, &mut g);
+        g
     }
 
     pub fn try_lock(&self, i: usize) -> Option<MutexGuard<'_, Stripe>> {
-        self.stripe(i).try_lock()
+        let mut g = self.stripe(i).try_lock()?;
+        self.snap_check(i, &mut g);
+        Some(g)
+    }
+
+    /// This database's number in its keyspace.
+    pub fn index(&self) -> usize {
+        self.index
     }
 
     /// Whether any stripe was ever allocated (an untouched db is empty).
@@ -52,7 +90,9 @@ impl Db {
     pub fn for_each_stripe(&self, mut f: impl FnMut(usize, &mut Stripe)) {
         if let Some(stripes) = self.stripes.get() {
             for (i, s) in stripes.iter().enumerate() {
-                f(i, &mut s.lock());
+                let mut g = s.lock();
+                self.snap_check(i, &mut g);
+                f(i, &mut g);
             }
         }
     }
@@ -71,15 +111,21 @@ impl Db {
 /// All databases of the server.
 pub struct Keyspace {
     pub dbs: Vec<Db>,
+    /// Fork-less snapshots of this keyspace (see [`crate::snapshot`]).
+    pub snap: Arc<SnapHook>,
 }
 
 impl Keyspace {
     pub fn new(databases: usize, nstripes: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases).map(|_| Db::new(nstripes)).collect() }
+        let snap = Arc::<SnapHook>::default();
+        Keyspace { dbs: (0..databases).map(|i| Db::with_hook(nstripes, i, snap.clone())).collect(), snap }
     }
 
     /// Swap the contents of two databases. The caller must hold the world
     /// lock exclusively, so no other command observes a half-swapped state.
+    /// A snapshot in progress captures both stripes of each pair (through
+    /// `lock`) before they trade places, so it still writes each database
+    /// as it was at its epoch.
     pub fn swap(&self, a: usize, b: usize) {
         if a == b {
             return;

@@ -9,6 +9,7 @@ pub mod list;
 pub mod object;
 pub mod set;
 pub mod slot;
+pub mod snapshot;
 pub mod spin;
 pub mod stream;
 pub mod stripe;

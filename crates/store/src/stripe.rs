@@ -55,6 +55,9 @@ pub struct Stripe {
     expired_fields_pending: u64,
     /// Names of keys removed by expiry, kept only while RECORD_EXPIRED.
     expired_keys: Vec<Vec<u8>>,
+    /// The last snapshot epoch this stripe was captured for (see
+    /// [`crate::snapshot`]).
+    pub(crate) snap_epoch: u64,
 }
 
 /// Hash fields one `expire_step` may delete per slot it examines.

@@ -213,9 +213,22 @@ pub static PARAMS: &[Param] = &[
     // Process
     Param::new("daemonize", Kind::Bool, "no", IMMUTABLE, "run in the background"),
     Param::new("dir", Kind::Dir, ".", PROTECTED, "working directory (data files go here)"),
-    // Parsed and kept as Redis does; the periodic background save that
-    // acts on them is not in this version (SAVE and DEBUG RELOAD are).
-    Param::new("save", Kind::SavePoints, "", MULTI_ARG, "snapshot save points: <seconds> <changes> pairs ('' : none)"),
+    // The cron starts a BGSAVE when one of them is reached; SHUTDOWN and
+    // SIGTERM save when any is set.
+    Param::new(
+        "save",
+        Kind::SavePoints,
+        "3600 1 300 100 60 10000",
+        MULTI_ARG,
+        "snapshot save points: <seconds> <changes> pairs ('' : none)",
+    ),
+    Param::new(
+        "stop-writes-on-bgsave-error",
+        Kind::Bool,
+        "yes",
+        0,
+        "refuse writes while the last background save failed (with save points set)",
+    ),
     Param::new("dbfilename", Kind::FileName, "dump.rdb", PROTECTED, "RDB file name (inside dir)"),
     Param::new("rdbcompression", Kind::Bool, "yes", 0, "LZF-compress strings in RDB files"),
     Param::new("rdbchecksum", Kind::Bool, "yes", 0, "end RDB files with a CRC64 checksum (0 when off)"),

@@ -1,12 +1,15 @@
-//! Persistence commands: DUMP and RESTORE, SAVE and LASTSAVE, and the
-//! RDB side of DEBUG (DIGEST, DIGEST-VALUE, RELOAD), on top of the
-//! moon-persist crate's Redis-compatible formats.
+//! Persistence commands: DUMP and RESTORE, SAVE, BGSAVE and LASTSAVE,
+//! save points, and the RDB side of DEBUG (DIGEST, DIGEST-VALUE, RELOAD),
+//! on top of the moon-persist crate's Redis-compatible formats.
 
+pub mod bgsave;
 mod debug;
 mod restore;
 mod save;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bgsave;
 
 pub use debug::{digest, digest_value, reload};
 pub use save::{load_from_disk, rdb_path, save_to_disk, LoadReport};
@@ -32,6 +35,7 @@ pub static COMMANDS: &[CommandDef] = &[
         "generic",
     ),
     cmd("save", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT | NO_MULTI, 0, &[], save::save, "server").locking(Locking::World),
+    cmd("bgsave", -1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT, 0, &[], bgsave::bgsave, "server").locking(Locking::World),
     cmd("lastsave", 1, LOADING | STALE | FAST, cat::ADMIN | cat::DANGEROUS, &[], save::lastsave, "server").locking(Locking::None),
 ];
 
@@ -46,9 +50,17 @@ pub struct RdbState {
     pub last_failed: std::sync::atomic::AtomicBool,
     pub last_load_keys_loaded: AtomicU64,
     pub last_load_keys_expired: AtomicU64,
+    /// `stats.dirty` as of the data the last successful save holds.
+    pub dirty_base: AtomicU64,
+    pub bg: bgsave::BgSave,
 }
 
 impl RdbState {
+    /// INFO rdb_changes_since_last_save and the save points' count.
+    pub fn changes_since_save(&self, srv: &Server) -> u64 {
+        srv.stats.dirty.load(Relaxed).saturating_sub(self.dirty_base.load(Relaxed))
+    }
+
     pub fn last_save_secs(&self, srv: &Server) -> i64 {
         match self.last_save.load(Relaxed) {
             0 => srv.start_unix_ms / 1000,

@@ -19,13 +19,16 @@ pub fn rdb_path(srv: &Server) -> PathBuf {
 }
 
 /// Serialize every database to the RDB file. The caller holds the world
-/// lock exclusively (or runs before clients are served).
+/// lock exclusively (or runs before clients are served). A running BGSAVE
+/// is stopped first (Redis kills its child), so its older snapshot cannot
+/// replace this file when it finishes.
 pub fn save_to_disk(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String> {
+    super::bgsave::cancel_and_wait(srv);
     let r = write_file(srv, now_ms);
     let st = &srv.rdb;
     match &r {
         Ok(_) => {
-            srv.stats.dirty.store(0, Relaxed);
+            st.dirty_base.store(srv.stats.dirty.load(Relaxed), Relaxed);
             st.last_save.store(now_ms / 1000, Relaxed);
             st.saves.fetch_add(1, Relaxed);
             st.last_failed.store(false, Relaxed);
@@ -35,19 +38,24 @@ pub fn save_to_disk(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String
     r
 }
 
-fn write_file(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String> {
-    let path = rdb_path(srv);
-    let dir = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-    let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
-    let f = File::create(&tmp).map_err(|e| format!("Failed opening the temp RDB file {} for saving: {e}", tmp.display()))?;
-    let opts = FileOpts {
+/// What goes into a file saved at `now_ms` with the current configuration.
+pub(super) fn file_opts(srv: &Server, now_ms: i64) -> FileOpts {
+    FileOpts {
         value: save_opts(srv),
         checksum: srv.config.get_bool("rdbchecksum"),
         access: access_info(srv),
         redis_ver: crate::connection::REDIS_VERSION.to_string(),
         used_mem: srv.memory().used,
         now_ms,
-    };
+    }
+}
+
+fn write_file(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String> {
+    let path = rdb_path(srv);
+    let dir = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
+    let f = File::create(&tmp).map_err(|e| format!("Failed opening the temp RDB file {} for saving: {e}", tmp.display()))?;
+    let opts = file_opts(srv, now_ms);
     let result = (|| {
         let mut w = BufWriter::with_capacity(1 << 20, f);
         let st = file::save(&srv.ks, &mut w, &opts)?;
@@ -108,6 +116,9 @@ pub fn load_from_disk(srv: &Server) -> Result<Option<LoadReport>, String> {
 }
 
 pub fn save(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
+    if ctx.srv.rdb.bg.in_progress.load(Relaxed) {
+        return Err(CmdError::err("Background save already in progress"));
+    }
     match save_to_disk(ctx.srv, moon_store::clock::now_ms()) {
         Ok(_) => {
             ctx.out.ok();

@@ -241,11 +241,12 @@ fn memory(srv: &Server, s: &mut String, _now: i64) {
     }
 }
 
-/// RDB state (SAVE and loads are synchronous: nothing is ever in
-/// progress); AOF is off.
-fn persistence(srv: &Server, s: &mut String, _now: i64) {
+/// RDB state (loads are synchronous; BGSAVE runs on a thread, with no
+/// fork and so no copy-on-write numbers); AOF is off.
+fn persistence(srv: &Server, s: &mut String, now: i64) {
     let rdb = &srv.rdb;
-    let dirty = srv.stats.dirty.load(Relaxed);
+    let bg = &rdb.bg;
+    let dirty = rdb.changes_since_save(srv);
     field!(s, "loading", "0");
     field!(s, "async_loading", "0");
     field!(s, "current_cow_peak", "0");
@@ -255,12 +256,13 @@ fn persistence(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "current_save_keys_processed", "0");
     field!(s, "current_save_keys_total", "0");
     field!(s, "rdb_changes_since_last_save", "{dirty}");
-    field!(s, "rdb_bgsave_in_progress", "0");
+    field!(s, "rdb_bgsave_in_progress", "{}", bg.in_progress.load(Relaxed) as u8);
     // As in Redis, the "last save" of a server that never saved is its start.
     field!(s, "rdb_last_save_time", "{}", rdb.last_save_secs(srv));
     field!(s, "rdb_last_bgsave_status", "{}", if rdb.last_failed.load(Relaxed) { "err" } else { "ok" });
-    field!(s, "rdb_last_bgsave_time_sec", "-1");
-    field!(s, "rdb_current_bgsave_time_sec", "-1");
+    field!(s, "rdb_last_bgsave_time_sec", "{}", bg.last_secs.load(Relaxed));
+    let current = if bg.in_progress.load(Relaxed) { (now - bg.started_ms.load(Relaxed)) / 1000 } else { -1 };
+    field!(s, "rdb_current_bgsave_time_sec", "{current}");
     field!(s, "rdb_saves", "{}", rdb.saves.load(Relaxed));
     field!(s, "rdb_last_cow_size", "0");
     field!(s, "rdb_last_load_keys_expired", "{}", rdb.last_load_keys_expired.load(Relaxed));

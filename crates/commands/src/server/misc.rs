@@ -13,8 +13,9 @@ use std::sync::atomic::Ordering::Relaxed;
 pub static COMMANDS: &[CommandDef] = &[
     cmd("lolwut", -1, READONLY | FAST, 0, &[], lolwut, "server").locking(Locking::None),
     cmd("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, &[], monitor, "server").locking(Locking::None),
+    // The world lock: the final save must see a still keyspace.
     cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY, 0, &[], shutdown, "server")
-        .locking(Locking::None),
+        .locking(Locking::World),
     cmd("time", 1, LOADING | STALE | FAST, 0, &[], time, "server").locking(Locking::None),
 ];
 
@@ -66,12 +67,17 @@ fn shutdown(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if abort {
         return Err(CmdError::err("No shutdown in progress."));
     }
-    // A failed save stops a shutdown unless FORCE, as in Redis; without
-    // snapshot support SAVE always fails, and saying so beats pretending.
-    if save && !force {
-        return Err(CmdError::err(
-            "Errors trying to SHUTDOWN. SAVE was requested but this server cannot write snapshots yet; use NOSAVE, or FORCE to exit without saving.",
-        ));
+    // Save when asked to, or when save points are set and NOSAVE was not
+    // given; a running BGSAVE is stopped first. A failed save stops the
+    // shutdown unless FORCE, as in Redis.
+    if save || (!nosave && !crate::persistence::bgsave::save_points(ctx.srv).is_empty()) {
+        if let Err(e) = crate::persistence::bgsave::save_for_shutdown(ctx.srv) {
+            eprintln!("{e}");
+            if !force {
+                eprintln!("Error trying to save the DB, can't exit.");
+                return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
+            }
+        }
     }
     ctx.srv.shutdown_requested.store(true, Relaxed);
     ctx.conn.action = Some(Action::Shutdown);
@@ -125,25 +131,37 @@ mod tests {
         assert_eq!(c.run(&["LOLWUT"]), format!("={}\r\ntxt:{line}\r\n", line.len() + 4));
     }
 
+    /// A server whose saves fail: its dbfilename names a directory.
+    fn unsaveable(tag: &str) -> TestClient {
+        let dir = std::env::temp_dir().join(format!("moon-shutdown-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("blocker")).unwrap();
+        TestClient::with_config(&[("dir", dir.to_str().unwrap()), ("dbfilename", "blocker")])
+    }
+
     #[test]
     fn shutdown_rules() {
-        let mut c = TestClient::new();
+        let mut c = unsaveable("rules");
         assert_eq!(c.run(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
         for args in
             [&["SHUTDOWN", "SAVE", "NOSAVE"][..], &["SHUTDOWN", "x"], &["SHUTDOWN", "ABORT", "NOW"], &["SHUTDOWN", "NOSAVE", "ABORT"]]
         {
             assert_eq!(c.run(args), "-ERR syntax error\r\n", "{args:?}");
         }
-        assert!(c.run(&["SHUTDOWN", "SAVE"]).starts_with("-ERR Errors trying to SHUTDOWN. SAVE was requested"));
+        assert_eq!(c.run(&["SHUTDOWN", "SAVE"]), "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+        // Save points are set by default: a plain SHUTDOWN saves too.
+        assert_eq!(c.run(&["SHUTDOWN"]), "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
         assert!(!c.srv.shutdown_requested.load(Relaxed));
         assert_eq!(c.conn.action, None);
         assert_eq!(c.run(&["SHUTDOWN", "NOSAVE", "NOW", "now"]), "");
         assert!(c.srv.shutdown_requested.load(Relaxed));
         assert_eq!(c.conn.action, Some(Action::Shutdown));
-        let mut c = TestClient::new();
+        let mut c = unsaveable("force");
         assert_eq!(c.run(&["shutdown", "save", "force"]), "");
         assert_eq!(c.conn.action, Some(Action::Shutdown));
-        let mut c = TestClient::new();
+        // Without save points, nothing to save.
+        let mut c = unsaveable("nopoints");
+        c.run(&["CONFIG", "SET", "save", ""]);
         assert_eq!(c.run(&["SHUTDOWN"]), "");
         assert_eq!(c.conn.action, Some(Action::Shutdown));
     }

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 pub struct Moon {
     pub port: u16,
     child: Child,
+    /// The server's `dir`: a fresh temp directory, removed on drop.
+    pub dir: std::path::PathBuf,
 }
 
 pub fn free_port() -> u16 {
@@ -33,12 +35,18 @@ impl Moon {
             Some(f) if !f.starts_with("--") => (vec![f.to_string()], &extra[1..]),
             _ => (vec![], extra),
         };
+        // A temp `dir` and no save points unless the test says otherwise:
+        // never the user's data directory.
+        let dir = std::env::temp_dir().join(format!("moon-e2e-dir-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let mut args = file;
         args.extend(["--port".to_string(), port.to_string(), "--bind".into(), "127.0.0.1".into(), "--threads".into(), "2".into()]);
+        args.extend(["--dir".to_string(), dir.to_str().unwrap().to_string(), "--save".into(), String::new()]);
         args.extend(flags.iter().map(|s| s.to_string()));
         let child =
             Command::new(env!("CARGO_BIN_EXE_moon")).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn moon");
-        let mut m = Moon { port, child };
+        let mut m = Moon { port, child, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if !m.alive() {
@@ -89,6 +97,7 @@ impl Drop for Moon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -6,6 +6,7 @@ mod acl;
 mod blocking;
 mod commands;
 mod harness;
+mod persistence;
 mod protocol;
 mod pubsub;
 mod startup;

@@ -10,6 +10,7 @@
 pub mod group;
 pub mod id;
 mod node;
+pub mod raw;
 mod trim;
 
 #[cfg(test)]
