@@ -79,6 +79,7 @@ pub fn flags_to_string(f: u32) -> String {
 
 /// A change a command made, waiting to be published.
 pub struct Event {
+    pub db: usize,
     pub event: &'static str,
     pub key: Vec<u8>,
 }
@@ -88,6 +89,32 @@ pub struct Event {
 pub fn wanted(srv: &Server, class: u32) -> bool {
     let f = srv.config.hot.notify_flags.load(Relaxed);
     f & class != 0 && f & (class::KEYSPACE | class::KEYEVENT) != 0
+}
+
+/// The flags commands check: 0 unless K or E is on, so one test of a
+/// class bit says whether to record an event.
+#[inline]
+pub fn active_flags(srv: &Server) -> u32 {
+    let f = srv.config.hot.notify_flags.load(Relaxed);
+    if f & (class::KEYSPACE | class::KEYEVENT) != 0 {
+        f
+    } else {
+        0
+    }
+}
+
+/// Publish the events recorded in `ks` (keys expired in its stripes not
+/// yet reported first), leaving it empty.
+pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess) {
+    let db = ks.db_index;
+    for key in ks.take_expired_keys() {
+        if wanted(srv, class::EXPIRED) {
+            publish(srv, db, "expired", &key);
+        }
+    }
+    for e in std::mem::take(&mut ks.events) {
+        publish(srv, e.db, e.event, &e.key);
+    }
 }
 
 /// Publish one event of database `db`.
