@@ -116,6 +116,7 @@ fn write_hash<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a mut Ha
 /// Store a hash built for a key that did not exist.
 fn insert_new(ks: &mut KeyAccess, key: &[u8], h: Hash) {
     ks.stripe(key).insert(Entry::new_obj(key, Object::Hash(h), None));
+    ks.note_new(key);
 }
 
 /// Finish a write that may have emptied the hash or changed its field
@@ -132,6 +133,7 @@ fn settle(ks: &mut KeyAccess, key: &[u8]) {
     };
     if empty {
         ks.stripe(key).remove(key);
+        ks.notify(crate::notify::class::GENERIC, "del", key);
     } else if stale {
         ks.stripe(key).sync_field_ttl(key);
     }
