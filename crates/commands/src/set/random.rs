@@ -4,6 +4,7 @@
 //! count, and the encoding the key has afterwards (SPOP keeping only a few
 //! members rebuilds the set as Redis does, which can change its encoding).
 
+use crate::notify::class::{GENERIC, SET};
 use super::{limits, rand64, reply_member, set_of, set_of_mut};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NOT_ALLOWED_NEGATIVE, NOT_INTEGER, SYNTAX};
@@ -54,8 +55,10 @@ pub fn spop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let emptied = s.is_empty();
     ctx.out.bulk(&m);
     let dirty = ctx.ks.dirty;
+    ctx.notify(SET, "spop", key);
     if emptied {
         ctx.ks.remove(key);
+        ctx.notify(GENERIC, "del", key);
     }
     ctx.ks.dirty = dirty + 1;
     Ok(())
@@ -85,6 +88,8 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             reply_member(ctx.out, m);
         }
         ctx.ks.remove(key);
+        ctx.notify(SET, "spop", key);
+        ctx.notify(GENERIC, "del", key);
         ctx.ks.dirty = dirty + size as u64;
         return Ok(());
     }
@@ -134,6 +139,7 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         *s = keep;
     }
     ctx.ks.dirty = dirty + count as u64;
+    ctx.notify(SET, "spop", key);
     Ok(())
 }
 
