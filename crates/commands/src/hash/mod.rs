@@ -124,7 +124,9 @@ fn insert_new(ks: &mut KeyAccess, key: &[u8], h: Hash) {
 /// flag for hashes with field TTLs is brought up to date (Redis, too,
 /// updates its count of such hashes here; HPERSIST leaves it for later).
 fn settle(ks: &mut KeyAccess, key: &[u8]) {
-    let (empty, stale) = match ks.write(key) {
+    // A peek, not a lookup: a lookup would purge an emptied hash with
+    // field TTLs on its own, and its "del" would go unreported.
+    let (empty, stale) = match ks.stripe(key).peek(key) {
         Some(e) => match hash_of(e) {
             Ok(h) => (h.is_empty(), h.has_field_ttl() != e.has_field_ttl()),
             Err(_) => return,
