@@ -424,7 +424,7 @@ impl<'a> KeyAccess<'a> {
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let now = self.now;
         let si = self.stripe_index(key);
-            let p = self.guard_pos(si);
+        let p = self.guard_pos(si);
         // An expired key counts as absent.
         let live = self.at(p).get(key, now).is_some();
         if self.notify != 0 {

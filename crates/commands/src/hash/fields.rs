@@ -1,10 +1,10 @@
 //! Single-field commands: HSET HMSET HSETNX HGET HMGET HDEL HLEN HSTRLEN
 //! HEXISTS HINCRBY HINCRBYFLOAT.
 
-use crate::notify::class::HASH;
 use super::{insert_new, limits, read_hash, settle, write_hash};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW};
+use crate::notify::class::HASH;
 use crate::string::ldouble::LongDouble;
 use crate::util::parse_i64;
 use moon_resp::Argv;

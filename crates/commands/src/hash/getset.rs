@@ -1,10 +1,10 @@
 //! Redis 8.0's combined commands: HGETDEL HGETEX HSETEX.
 
-use crate::notify::class::{GENERIC, HASH};
 use super::ttl::parse_expire;
 use super::{fields_block, insert_new, is_kw, limits, settle, write_hash, NUMFIELDS_POSITIVE};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult};
+use crate::notify::class::{GENERIC, HASH};
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::hash::{ExpireCond, Hash, Persist, SetTtl};
@@ -221,9 +221,7 @@ pub fn hsetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let o = parse_hsetex(argv, now, &cmd.full_name)?;
     let lim = limits(ctx.srv);
     let set = match write_hash(&mut ctx.ks, key)? {
-        Some(h) => {
-            apply_setex(h, argv, &o, lim, now)
-        }
+        Some(h) => apply_setex(h, argv, &o, lim, now),
         None if o.fxx => false,
         None => {
             let mut h = Hash::new();

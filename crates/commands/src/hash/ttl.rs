@@ -1,10 +1,10 @@
 //! Field TTL commands: HEXPIRE HPEXPIRE HEXPIREAT HPEXPIREAT HTTL HPTTL
 //! HEXPIRETIME HPEXPIRETIME HPERSIST.
 
-use crate::notify::class::HASH;
 use super::{fields_block, is_kw, read_hash, settle, write_hash, NUMFIELDS_POSITIVE};
 use crate::ctx::Ctx;
 use crate::error::{invalid_expire, CmdError, CmdResult, NOT_INTEGER};
+use crate::notify::class::HASH;
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::hash::{ExpireCond, Persist, SetTtl};

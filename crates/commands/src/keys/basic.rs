@@ -1,11 +1,11 @@
 //! DEL UNLINK EXISTS TOUCH TYPE: per-key lookups and removals over the
 //! keys the dispatcher already locked.
 
-use crate::notify::class::GENERIC;
 use super::lazyfree;
 use super::peek_counted;
 use crate::ctx::{type_name, Ctx};
 use crate::error::CmdResult;
+use crate::notify::class::GENERIC;
 use moon_resp::Argv;
 use std::sync::atomic::Ordering::Relaxed;
 

@@ -1,10 +1,10 @@
 //! Key expiry: EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT),
 //! TTL PTTL EXPIRETIME PEXPIRETIME and PERSIST.
 
-use crate::notify::class::GENERIC;
 use super::peek_counted;
 use crate::ctx::Ctx;
 use crate::error::{invalid_expire, CmdError, CmdResult, NOT_INTEGER};
+use crate::notify::class::GENERIC;
 use crate::util::{eq_ic, parse_i64};
 use moon_resp::Argv;
 

@@ -2,10 +2,10 @@
 //! A value keeps its expire time wherever it goes; RENAME and MOVE keep
 //! the value itself (and its LRU), COPY makes a fresh one.
 
-use crate::notify::class::{GENERIC, NEW};
 use super::{db_index_arg, drain_expired};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
+use crate::notify::class::{GENERIC, NEW};
 use crate::util::eq_ic;
 use moon_resp::Argv;
 use moon_store::entry::fits_embstr;

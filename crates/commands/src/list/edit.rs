@@ -1,11 +1,11 @@
 //! LSET LINSERT LREM LTRIM: edits inside a list.
 
-use crate::notify::class::{GENERIC, LIST};
 use super::ops::{fill, write_list};
 use super::read::range_of;
 use super::{is_kw, symmetric_i64_arg};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
+use crate::notify::class::{GENERIC, LIST};
 use crate::util::int_arg;
 use moon_resp::Argv;
 

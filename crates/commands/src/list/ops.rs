@@ -8,9 +8,9 @@
 //! Every function expects the stripes of the keys it is given to be locked
 //! (the dispatcher does it for the keys the command's key specs name).
 
-use crate::notify::class::{GENERIC, LIST};
 use crate::ctx::KeyAccess;
 use crate::error::{CmdError, WRONGTYPE};
+use crate::notify::class::{GENERIC, LIST};
 use crate::state::Server;
 use moon_store::list::{Iter, List, Side};
 use moon_store::{Entry, Object, ValueRef};

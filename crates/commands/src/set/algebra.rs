@@ -13,10 +13,10 @@
 //! - SUNION / SDIFF replies: an intset when every input is one (so the
 //!   reply is sorted), else a hash table (Redis' order is unspecified).
 
-use crate::notify::class::{GENERIC, SET};
 use super::{limits, reply_member, set_of};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
+use crate::notify::class::{GENERIC, SET};
 use crate::util::{eq_ic, parse_i64};
 use moon_resp::Argv;
 use moon_store::set::{parse_int, Set};

@@ -1,9 +1,9 @@
 //! SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS SMOVE.
 
-use crate::notify::class::{GENERIC, SET};
 use super::{limits, reply_member, set_of, set_of_mut};
 use crate::ctx::Ctx;
 use crate::error::CmdResult;
+use crate::notify::class::{GENERIC, SET};
 use moon_resp::Argv;
 use moon_store::set::Set;
 use moon_store::{Entry, Object};

@@ -4,10 +4,10 @@
 //! count, and the encoding the key has afterwards (SPOP keeping only a few
 //! members rebuilds the set as Redis does, which can change its encoding).
 
-use crate::notify::class::{GENERIC, SET};
 use super::{limits, rand64, reply_member, set_of, set_of_mut};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NOT_ALLOWED_NEGATIVE, NOT_INTEGER, SYNTAX};
+use crate::notify::class::{GENERIC, SET};
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::set::{Member, Set};

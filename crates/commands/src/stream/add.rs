@@ -1,10 +1,10 @@
 //! XADD, XTRIM, XDEL, XDELEX, XLEN, XSETID.
 
-use crate::notify::class::STREAM;
 use super::id::{parse_id, strict_id};
 use super::{create_stream, node_limits, node_max_entries, reply, sread, swrite};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
+use crate::notify::class::STREAM;
 use crate::util::{int_arg, is_opt};
 use moon_resp::Argv;
 use moon_store::stream::{AppendError, DeletePolicy, Stream, StreamId, Trim, TrimStrategy};

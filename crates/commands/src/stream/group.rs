@@ -1,12 +1,12 @@
 //! XGROUP (CREATE, SETID, DESTROY, CREATECONSUMER, DELCONSUMER, HELP),
 //! XACK and XACKDEL.
 
-use crate::notify::class::STREAM;
 use super::add::{delete_with_policy, parse_ids_block, NOT_FOUND};
 use super::id::{loose_id, strict_id};
 use super::{create_stream, sread_mut, swrite};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::notify::class::STREAM;
 use crate::server::help::subcommand_syntax_error;
 use crate::util::is_opt;
 use moon_resp::Argv;

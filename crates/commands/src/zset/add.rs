@@ -1,10 +1,10 @@
 //! ZADD, ZINCRBY, ZREM.
 
-use crate::notify::class::ZSET;
 use super::parse::{is_opt, score_arg, NAN_SCORE};
 use super::{delete_emptied, limits, store_new, zwrite};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
+use crate::notify::class::ZSET;
 use moon_resp::Argv;
 use moon_store::zset::{AddFlags, Added, Limits, ZSet};
 

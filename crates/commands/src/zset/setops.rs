@@ -4,8 +4,8 @@
 //! intersection (the order scores are aggregated in). Plain sets are
 //! accepted as inputs, every member scoring 1.
 
-use super::parse::{is_opt, parse_double, positive_long, BAD_WEIGHT};
 use super::limits;
+use super::parse::{is_opt, parse_double, positive_long, BAD_WEIGHT};
 use crate::ctx::{Ctx, KeyAccess};
 use crate::error::{CmdError, CmdResult, SYNTAX, WRONGTYPE};
 use crate::util::int_arg;
