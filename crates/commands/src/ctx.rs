@@ -22,9 +22,7 @@ impl Ctx<'_> {
     /// notify-keyspace-events enables `class`).
     #[inline]
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
-        if crate::notify::wanted(self.srv, class) {
-            self.ks.events.push(crate::notify::Event { event, key: key.to_vec() });
-        }
+        self.ks.notify(class, event, key);
     }
 
     /// The command's full name as Redis prints it in errors ("client|kill").
@@ -63,6 +61,9 @@ pub struct KeyAccess<'a> {
     pub dirty: u64,
     /// Keyspace events to publish after the command.
     pub events: Vec<crate::notify::Event>,
+    /// notify-keyspace-events as the command started (0 when neither K
+    /// nor E is on): every notification check reads this field only.
+    pub notify: u32,
 }
 
 impl<'a> KeyAccess<'a> {
@@ -81,6 +82,58 @@ impl<'a> KeyAccess<'a> {
             misses: 0,
             dirty: 0,
             events: Vec::new(),
+            notify: 0,
+        }
+    }
+
+    /// Take the notify-keyspace-events snapshot (one relaxed load).
+    #[inline]
+    pub fn load_notify(&mut self, srv: &crate::state::Server) {
+        self.notify = crate::notify::active_flags(srv);
+    }
+
+    /// Report a keyspace event of this database (published after the
+    /// command if its class is enabled). Nothing is built otherwise.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify & class != 0 {
+            self.events.push(crate::notify::Event { db: self.db_index, event, key: key.to_vec() });
+        }
+    }
+
+    /// `notify` for another database (MOVE, COPY ... DB).
+    pub fn notify_db(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify & class != 0 {
+            self.events.push(crate::notify::Event { db, event, key: key.to_vec() });
+        }
+    }
+
+    /// A key was added to the keyspace (Redis' dbAdd): the "new" event.
+    #[inline]
+    pub fn note_new(&mut self, key: &[u8]) {
+        self.notify(crate::notify::class::NEW, "new", key);
+    }
+
+    /// A read lookup of `key` missed: "keymiss" (and "expired" if the
+    /// lookup expired it), for lookups that bypass `read`.
+    pub fn missed(&mut self, key: &[u8]) {
+        if self.notify != 0 {
+            let si = self.stripe_index(key);
+            let p = self.guard_pos(si);
+            self.expired_here(p);
+            self.notify(crate::notify::class::KEY_MISS, "keymiss", key);
+        }
+    }
+
+    /// Move the names of keys the stripe at `pos` just expired into the
+    /// event list, so "expired" comes where Redis publishes it: at the
+    /// lookup, between the command's own events.
+    #[inline]
+    fn expired_here(&mut self, pos: usize) {
+        if self.notify & crate::notify::class::EXPIRED != 0 {
+            let keys = self.at(pos).take_expired_keys();
+            let db = self.db_index;
+            self.events.extend(keys.into_iter().map(|key| crate::notify::Event { db, event: "expired", key }));
         }
     }
 
@@ -246,6 +299,9 @@ impl<'a> KeyAccess<'a> {
         let (now, touch) = (self.now, self.touch);
         let si = self.stripe_index(key);
         let p = self.guard_pos(si);
+        if self.notify != 0 {
+            return self.read_notifying(key);
+        }
         let s = if p == 0 { &mut self.first.as_mut().expect("guard 0 is held").1 } else { &mut self.more[p - 1].1 };
         let found = if touch { s.get_touch(key, now) } else { s.get(key, now) };
         if found.is_some() {
@@ -256,11 +312,39 @@ impl<'a> KeyAccess<'a> {
         found
     }
 
+    /// `read` while notifications are on: "expired" for a key the lookup
+    /// expired, "keymiss" for a miss.
+    fn read_notifying(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (now, touch) = (self.now, self.touch);
+        let si = self.stripe_index(key);
+        let p = self.guard_pos(si);
+        let hit = self.at(p).get(key, now).is_some();
+        self.expired_here(p);
+        if !hit {
+            self.misses += 1;
+            self.notify(crate::notify::class::KEY_MISS, "keymiss", key);
+            return None;
+        }
+        self.hits += 1;
+        let s = self.at(p);
+        if touch {
+            s.get_touch(key, now)
+        } else {
+            s.get(key, now)
+        }
+    }
+
     /// Look a key up for writing: lazy expiry, no hit/miss accounting;
     /// an access for the LRU/LFU field, as Redis' lookupKeyWrite.
     #[inline]
     pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (now, touch) = (self.now, self.touch);
+        if self.notify != 0 {
+            let si = self.stripe_index(key);
+            let p = self.guard_pos(si);
+            self.at(p).get(key, now);
+            self.expired_here(p);
+        }
         let s = self.stripe(key);
         if touch {
             s.get_touch(key, now)
@@ -274,6 +358,12 @@ impl<'a> KeyAccess<'a> {
     #[inline]
     pub fn write_untouched(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
+        if self.notify != 0 {
+            let si = self.stripe_index(key);
+            let p = self.guard_pos(si);
+            self.at(p).get(key, now);
+            self.expired_here(p);
+        }
         self.stripe(key).get(key, now)
     }
 
@@ -286,9 +376,19 @@ impl<'a> KeyAccess<'a> {
     pub fn set_str(&mut self, key: &[u8], val: &[u8], expire: Option<i64>) -> bool {
         self.dirty += 1;
         let (now, touch) = (self.now, self.touch);
+        if self.notify != 0 {
+            let si = self.stripe_index(key);
+            let p = self.guard_pos(si);
+            self.at(p).get(key, now);
+            self.expired_here(p);
+        }
         let s = self.stripe(key);
         if touch {
-            return s.set_str(key, val, expire, now);
+            let replaced = s.set_str(key, val, expire, now);
+            if !replaced {
+                self.note_new(key);
+            }
+            return replaced;
         }
         // CLIENT NO-TOUCH: overwriting a live key keeps its LRU/LFU field
         // (Redis 8.2 reports the old idle time after such a SET).
@@ -296,6 +396,9 @@ impl<'a> KeyAccess<'a> {
         let replaced = s.set_str(key, val, expire, now);
         if let (Some(lru), Some(e)) = (kept, s.get(key, now)) {
             e.set_lru(lru);
+        }
+        if !replaced {
+            self.note_new(key);
         }
         replaced
     }
@@ -306,15 +409,31 @@ impl<'a> KeyAccess<'a> {
             moon_store::stripe::touch(&mut e, self.now);
         }
         let p = self.guard_pos(self.db.stripe_of(e.key()));
-        self.at(p).insert(e)
+        if self.notify & crate::notify::class::NEW == 0 {
+            return self.at(p).insert(e);
+        }
+        let key = e.key().to_vec();
+        let now = self.now;
+        let old = self.at(p).insert(e);
+        if old.as_ref().is_none_or(|o| o.expire().is_some_and(|t| now > t)) {
+            self.note_new(&key);
+        }
+        old
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let now = self.now;
-        let s = self.stripe(key);
+        let si = self.stripe_index(key);
+        let p = self.guard_pos(si);
         // An expired key counts as absent.
-        s.get(key, now)?;
-        let e = s.remove(key);
+        let live = self.at(p).get(key, now).is_some();
+        if self.notify != 0 {
+            self.expired_here(p);
+        }
+        if !live {
+            return None;
+        }
+        let e = self.at(p).remove(key);
         if e.is_some() {
             self.dirty += 1;
         }

@@ -417,7 +417,7 @@ fn evict_pooled(srv: &Server, inner: &mut Inner, policy: Policy, samples: usize,
             // The key may have been deleted or lost its expire since it
             // was sampled (Redis calls such entries ghosts).
             if s.peek(&c.key).is_some_and(|e| !volatile || e.expire().is_some()) {
-                return Some(delete(srv, s, &c.key, now));
+                return Some(delete(srv, s, c.db, &c.key, now));
             }
         }
     }
@@ -519,7 +519,7 @@ fn evict_random(srv: &Server, inner: &mut Inner, policy: Policy, now: i64) -> Op
             // The stripe was unlocked in between: check again.
             if s.peek(scratch).is_some_and(|e| !volatile || e.expire().is_some()) {
                 let key = std::mem::take(scratch);
-                let bytes = delete(srv, s, &key, now);
+                let bytes = delete(srv, s, j, &key, now);
                 *scratch = key;
                 return Some(bytes);
             }
@@ -569,13 +569,16 @@ fn pick_random(s: &Stripe, rng: &mut Rng, volatile: bool, out: &mut Vec<u8>) -> 
 
 /// Delete `key` from its locked stripe; the value is freed after the
 /// lock is released. Returns the bytes the entry occupied.
-fn delete(srv: &Server, mut s: moon_store::spin::SpinGuard<'_, Stripe>, key: &[u8], now: i64) -> u64 {
+fn delete(srv: &Server, mut s: moon_store::spin::SpinGuard<'_, Stripe>, db: usize, key: &[u8], now: i64) -> u64 {
     let latency_ms = srv.config.hot.latency_threshold.load(Relaxed);
     let t0 = (latency_ms > 0).then(Instant::now);
     let e = s.remove(key);
     drop(s);
     let bytes = e.as_ref().map_or(0, |e| e.mem_usage() as u64);
     drop(e);
+    if crate::notify::wanted(srv, crate::notify::class::EVICTED) {
+        crate::notify::publish(srv, db, "evicted", key);
+    }
     if let Some(t0) = t0 {
         let ms = t0.elapsed().as_millis() as u64;
         if ms as i64 >= latency_ms {

@@ -313,6 +313,7 @@ fn run_locked<'s>(
         }
     };
     let mut ks = KeyAccess::new(db, db_index, now, touch);
+    ks.load_notify(srv);
     ks.set_argv(argv);
     ks.any_stripe = _world_excl.is_some() || conn.in_exec;
     if def.locking == Locking::Keys {
@@ -388,15 +389,7 @@ fn remember_reads(srv: &Server, ctx: &Ctx, argv: &Argv) {
 /// Keyspace notifications for what the command did: keys it found expired
 /// first (that happened before its own changes), then its events.
 fn publish_events(srv: &Server, ks: &mut KeyAccess) {
-    let db = ks.db_index;
-    for key in ks.take_expired_keys() {
-        if crate::notify::wanted(srv, crate::notify::class::EXPIRED) {
-            crate::notify::publish(srv, db, "expired", &key);
-        }
-    }
-    for e in std::mem::take(&mut ks.events) {
-        crate::notify::publish(srv, db, e.event, &e.key);
-    }
+    crate::notify::publish_pending(srv, ks);
 }
 
 /// Lock the stripes of the keys the command's key specs name. The common

@@ -79,6 +79,7 @@ pub fn flags_to_string(f: u32) -> String {
 
 /// A change a command made, waiting to be published.
 pub struct Event {
+    pub db: usize,
     pub event: &'static str,
     pub key: Vec<u8>,
 }
@@ -88,6 +89,32 @@ pub struct Event {
 pub fn wanted(srv: &Server, class: u32) -> bool {
     let f = srv.config.hot.notify_flags.load(Relaxed);
     f & class != 0 && f & (class::KEYSPACE | class::KEYEVENT) != 0
+}
+
+/// The flags commands check: 0 unless K or E is on, so one test of a
+/// class bit says whether to record an event.
+#[inline]
+pub fn active_flags(srv: &Server) -> u32 {
+    let f = srv.config.hot.notify_flags.load(Relaxed);
+    if f & (class::KEYSPACE | class::KEYEVENT) != 0 {
+        f
+    } else {
+        0
+    }
+}
+
+/// Publish the events recorded in `ks` (keys expired in its stripes not
+/// yet reported first), leaving it empty.
+pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess) {
+    let db = ks.db_index;
+    for key in ks.take_expired_keys() {
+        if wanted(srv, class::EXPIRED) {
+            publish(srv, db, "expired", &key);
+        }
+    }
+    for e in std::mem::take(&mut ks.events) {
+        publish(srv, e.db, e.event, &e.key);
+    }
 }
 
 /// Publish one event of database `db`.
@@ -117,5 +144,54 @@ mod tests {
         assert_eq!(flags_to_string(parse_flags("Elg").unwrap()), "glE");
         assert_eq!(flags_to_string(parse_flags("").unwrap()), "");
         assert!(parse_flags("Q").is_none());
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use crate::testing::TestClient;
+
+    /// The keyevent names a subscriber got (one line per event: "event key").
+    fn events(s: &mut TestClient) -> Vec<String> {
+        let mail = String::from_utf8(s.conn.handle.take_mail()).unwrap();
+        let parts: Vec<&str> = mail.split("\r\n").collect();
+        let mut out = Vec::new();
+        // pmessage frames: *4, $8, pmessage, $n, pattern, $n, channel, $n, key
+        for (i, p) in parts.iter().enumerate() {
+            if let Some(ev) = p.strip_prefix("__keyevent@0__:") {
+                out.push(format!("{ev} {}", parts[i + 2]));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn writes_publish_redis_event_names_in_order() {
+        let mut s = TestClient::new();
+        let mut c = TestClient::connect(s.srv.clone());
+        s.run(&["PSUBSCRIBE", "__keyevent@*"]);
+        // Off by default: nothing is recorded.
+        c.run(&["SET", "a", "1"]);
+        assert!(events(&mut s).is_empty());
+        c.run(&["CONFIG", "SET", "notify-keyspace-events", "EAnm"]);
+        c.run(&["SET", "b", "1", "EX", "100"]);
+        assert_eq!(events(&mut s), ["new b", "set b", "expire b"]);
+        c.run(&["SET", "b", "2", "NX"]);
+        assert!(events(&mut s).is_empty());
+        c.run(&["GET", "nokey"]);
+        assert_eq!(events(&mut s), ["keymiss nokey"]);
+        c.run(&["RPUSH", "src", "x"]);
+        events(&mut s);
+        c.run(&["LMOVE", "src", "dst", "LEFT", "RIGHT"]);
+        assert_eq!(events(&mut s), ["new dst", "rpush dst", "lpop src", "del src"]);
+        c.run(&["RENAME", "dst", "r"]);
+        assert_eq!(events(&mut s), ["new r", "rename_from dst", "rename_to r"]);
+        c.run(&["DEL", "a", "b", "r", "nokey"]);
+        assert_eq!(events(&mut s), ["del a", "del b", "del r"]);
+        // Only the classes asked for.
+        c.run(&["CONFIG", "SET", "notify-keyspace-events", "El"]);
+        c.run(&["SET", "a", "1"]);
+        c.run(&["LPUSH", "l", "1"]);
+        assert_eq!(events(&mut s), ["lpush l"]);
     }
 }

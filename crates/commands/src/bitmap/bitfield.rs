@@ -157,6 +157,9 @@ fn run(ctx: &mut Ctx, argv: &Argv, readonly_cmd: bool) -> CmdResult {
         }
     }
     ctx.ks.dirty += changes;
+    if changes > 0 {
+        ctx.notify(crate::notify::class::STRING, "setbit", key);
+    }
     Ok(())
 }
 

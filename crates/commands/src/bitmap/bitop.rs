@@ -71,7 +71,9 @@ pub fn bitop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let dest = argv.get(2);
     if maxlen == 0 {
         // An empty result deletes the destination (`remove` counts it).
-        ctx.ks.remove(dest);
+        if ctx.ks.remove(dest).is_some() {
+            ctx.notify(crate::notify::class::GENERIC, "del", dest);
+        }
         ctx.out.int(0);
         return Ok(());
     }
@@ -138,6 +140,7 @@ pub fn bitop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     // SET semantics: the value is replaced whole and its TTL goes.
     ctx.ks.insert(Entry::new_obj(dest, Object::Str(res), None));
+    ctx.notify(crate::notify::class::STRING, "set", dest);
     ctx.out.int(maxlen as i64);
     Ok(())
 }

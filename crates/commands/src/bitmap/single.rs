@@ -25,6 +25,7 @@ pub fn setbit(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             v[byte] &= !mask;
         }
         ctx.ks.dirty += 1;
+        ctx.notify(crate::notify::class::STRING, "setbit", argv.get(1));
     }
     ctx.out.int(old as i64);
     Ok(())

@@ -153,8 +153,10 @@ pub fn wake_moved(srv: &Server, db: usize, key: &[u8], now: i64) {
 
 fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64) {
     let mut ks = KeyAccess::new(&srv.ks.dbs[db], db, now, false);
+    ks.load_notify(srv);
     ks.any_stripe = true;
     wake_keys(srv, &mut ks, keys.into());
+    crate::notify::publish_pending(srv, &mut ks);
 }
 
 fn wake_keys(srv: &Server, ks: &mut KeyAccess, mut ready: VecDeque<Vec<u8>>) {

@@ -168,7 +168,10 @@ impl Config {
             return Err("can't set immutable config".into());
         }
         let canon = canonicalize(p, value)?;
-        self.apply_hot(p.name, &canon);
+        // The shown form of notify-keyspace-events drops the new-key class
+        // next to "A" (as Redis prints it), but the class stays on.
+        let hot = if matches!(p.kind, Kind::KeyspaceEvents) { value } else { canon.as_str() };
+        self.apply_hot(p.name, hot);
         self.values.write().insert(p.name, canon);
         Ok(())
     }

@@ -107,6 +107,9 @@ pub fn geoadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     };
     ctx.ks.dirty += added + updated;
+    if added + updated > 0 {
+        ctx.notify(crate::notify::class::ZSET, "zadd", key);
+    }
     ctx.out.int((if ch { added + updated } else { added }) as i64);
     Ok(())
 }

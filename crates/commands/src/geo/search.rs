@@ -10,7 +10,7 @@ use crate::error::{CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::sort::pqsort::pqsort;
 use crate::util::{is_opt, parse_i64};
 use crate::zset::parse::parse_double;
-use crate::zset::{limits, store_new, zread};
+use crate::zset::{limits, zread};
 use moon_resp::Argv;
 use moon_store::zset::{ScoreRange, ZSet};
 
@@ -232,7 +232,7 @@ fn generic(ctx: &mut Ctx, argv: &Argv, fl: Flavor) -> CmdResult {
     let Some(z) = zobj else {
         match storekey {
             Some(dst) => {
-                ctx.ks.remove(dst);
+                crate::zset::store_result(&mut ctx.ks, dst, None, "");
                 ctx.out.int(0);
             }
             None => ctx.out.array(0),
@@ -281,7 +281,7 @@ fn generic(ctx: &mut Ctx, argv: &Argv, fl: Flavor) -> CmdResult {
         return Ok(());
     };
     if points.is_empty() {
-        ctx.ks.remove(dst);
+        crate::zset::store_result(&mut ctx.ks, dst, None, "");
         ctx.out.int(0);
         return Ok(());
     }
@@ -289,7 +289,7 @@ fn generic(ctx: &mut Ctx, argv: &Argv, fl: Flavor) -> CmdResult {
     items.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
     let n = items.len();
     let zs = ZSet::from_sorted(&items, limits(ctx));
-    store_new(&mut ctx.ks, dst, zs);
+    crate::zset::store_result(&mut ctx.ks, dst, Some(zs), if fl.search_store { "geosearchstore" } else { "georadiusstore" });
     ctx.ks.dirty += n as u64;
     ctx.out.int(n as i64);
     Ok(())

@@ -4,6 +4,7 @@
 use super::{insert_new, limits, read_hash, settle, write_hash};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW};
+use crate::notify::class::HASH;
 use crate::string::ldouble::LongDouble;
 use crate::util::parse_i64;
 use moon_resp::Argv;
@@ -37,6 +38,7 @@ fn hset_generic(ctx: &mut Ctx, argv: &Argv) -> Result<i64, CmdError> {
         }
     };
     ctx.ks.dirty += (argv.len() as u64 - 2) / 2;
+    ctx.notify(HASH, "hset", key);
     Ok(created)
 }
 
@@ -72,6 +74,7 @@ pub fn hsetnx(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     }
     ctx.ks.dirty += 1;
+    ctx.notify(HASH, "hset", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -113,6 +116,7 @@ pub fn hdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     }
     if deleted > 0 {
+        ctx.notify(HASH, "hdel", key);
         settle(&mut ctx.ks, key);
         ctx.ks.dirty += deleted as u64;
     }
@@ -178,6 +182,7 @@ pub fn hincrby(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         let v = old.checked_add(incr).ok_or(OVERFLOW)?;
         Ok((itoa::Buffer::new().format(v).as_bytes().to_vec(), v))
     })?;
+    ctx.notify(HASH, "hincrby", argv.get(1));
     ctx.out.int(v);
     Ok(())
 }
@@ -197,6 +202,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         let text = sum.format_human();
         Ok((text.clone(), text))
     })?;
+    ctx.notify(HASH, "hincrbyfloat", argv.get(1));
     ctx.out.bulk(&text);
     Ok(())
 }

@@ -4,6 +4,7 @@ use super::ttl::parse_expire;
 use super::{fields_block, insert_new, is_kw, limits, settle, write_hash, NUMFIELDS_POSITIVE};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult};
+use crate::notify::class::{GENERIC, HASH};
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::hash::{ExpireCond, Hash, Persist, SetTtl};
@@ -37,6 +38,7 @@ pub fn hgetdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         deleted += 1;
     }
     if deleted > 0 {
+        ctx.ks.notify(HASH, "hdel", key);
         settle(&mut ctx.ks, key);
         ctx.ks.dirty += deleted;
     }
@@ -93,6 +95,14 @@ pub fn hgetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             GetEx::Persist => h.persist(f) == Persist::Done,
             GetEx::ExpireAt(at) => h.set_expire(f, at, ExpireCond::Always, now) != SetTtl::NotMet,
         } as u64;
+    }
+    if changed > 0 {
+        let event = match mode {
+            GetEx::Persist => "hpersist",
+            GetEx::ExpireAt(at) if at <= now => "hdel",
+            _ => "hexpire",
+        };
+        ctx.ks.notify(HASH, event, key);
     }
     settle(&mut ctx.ks, key);
     ctx.ks.dirty += changed;
@@ -194,6 +204,16 @@ fn apply_setex(h: &mut Hash, argv: &Argv, o: &SetEx, lim: moon_store::hash::Limi
 /// numfields field value...: 1 if the fields were set, 0 if FNX/FXX
 /// stopped it. Without an expiry option the fields lose their TTLs, as
 /// with HSET; a time not in the future deletes them.
+/// HSETEX's events: "hset", then "hexpire" (or "hdel" for a time past).
+fn setex_events(ks: &mut crate::ctx::KeyAccess, key: &[u8], o: &SetEx, now: i64) {
+    ks.notify(HASH, "hset", key);
+    match o.expire_at {
+        Some(at) if at <= now => ks.notify(HASH, "hdel", key),
+        Some(_) => ks.notify(HASH, "hexpire", key),
+        None => {}
+    }
+}
+
 pub fn hsetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let key = argv.get(1);
     let now = ctx.now();
@@ -201,25 +221,29 @@ pub fn hsetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let o = parse_hsetex(argv, now, &cmd.full_name)?;
     let lim = limits(ctx.srv);
     let set = match write_hash(&mut ctx.ks, key)? {
-        Some(h) => {
-            let set = apply_setex(h, argv, &o, lim, now);
-            if set {
-                settle(&mut ctx.ks, key);
-            }
-            set
-        }
+        Some(h) => apply_setex(h, argv, &o, lim, now),
         None if o.fxx => false,
         None => {
             let mut h = Hash::new();
             let set = apply_setex(&mut h, argv, &o, lim, now);
             if !h.is_empty() {
                 insert_new(&mut ctx.ks, key, h);
+            } else if set {
+                // Redis adds the hash, then deletes it with its fields.
+                ctx.ks.note_new(key);
+                setex_events(&mut ctx.ks, key, &o, now);
+                ctx.ks.notify(GENERIC, "del", key);
+                ctx.ks.dirty += o.n as u64;
+                ctx.out.int(1);
+                return Ok(());
             }
             set
         }
     };
     if set {
         ctx.ks.dirty += o.n as u64;
+        setex_events(&mut ctx.ks, key, &o, now);
+        settle(&mut ctx.ks, key);
     }
     ctx.out.int(set as i64);
     Ok(())

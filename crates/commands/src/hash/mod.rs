@@ -116,6 +116,7 @@ fn write_hash<'a>(ks: &'a mut KeyAccess, key: &[u8]) -> Result<Option<&'a mut Ha
 /// Store a hash built for a key that did not exist.
 fn insert_new(ks: &mut KeyAccess, key: &[u8], h: Hash) {
     ks.stripe(key).insert(Entry::new_obj(key, Object::Hash(h), None));
+    ks.note_new(key);
 }
 
 /// Finish a write that may have emptied the hash or changed its field
@@ -123,7 +124,9 @@ fn insert_new(ks: &mut KeyAccess, key: &[u8], h: Hash) {
 /// flag for hashes with field TTLs is brought up to date (Redis, too,
 /// updates its count of such hashes here; HPERSIST leaves it for later).
 fn settle(ks: &mut KeyAccess, key: &[u8]) {
-    let (empty, stale) = match ks.write(key) {
+    // A peek, not a lookup: a lookup would purge an emptied hash with
+    // field TTLs on its own, and its "del" would go unreported.
+    let (empty, stale) = match ks.stripe(key).peek(key) {
         Some(e) => match hash_of(e) {
             Ok(h) => (h.is_empty(), h.has_field_ttl() != e.has_field_ttl()),
             Err(_) => return,
@@ -132,6 +135,7 @@ fn settle(ks: &mut KeyAccess, key: &[u8]) {
     };
     if empty {
         ks.stripe(key).remove(key);
+        ks.notify(crate::notify::class::GENERIC, "del", key);
     } else if stale {
         ks.stripe(key).sync_field_ttl(key);
     }

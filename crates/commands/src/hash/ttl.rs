@@ -4,6 +4,7 @@
 use super::{fields_block, is_kw, read_hash, settle, write_hash, NUMFIELDS_POSITIVE};
 use crate::ctx::Ctx;
 use crate::error::{invalid_expire, CmdError, CmdResult, NOT_INTEGER};
+use crate::notify::class::HASH;
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::hash::{ExpireCond, Persist, SetTtl};
@@ -58,11 +59,19 @@ fn hexpire_generic(ctx: &mut Ctx, argv: &Argv, seconds: bool, relative: bool) ->
         return Ok(());
     };
     h.track_ttls();
-    let mut changed = 0;
+    let (mut set, mut deleted) = (0, 0);
     for i in first..first + n {
         let r = h.set_expire(argv.get(i), at, cond.unwrap_or(ExpireCond::Always), now);
-        changed += matches!(r, SetTtl::Set | SetTtl::Deleted) as u64;
+        set += (r == SetTtl::Set) as u64;
+        deleted += (r == SetTtl::Deleted) as u64;
         out.int(r as i64);
+    }
+    let changed = set + deleted;
+    if deleted > 0 {
+        ctx.ks.notify(HASH, "hdel", key);
+    }
+    if set > 0 {
+        ctx.ks.notify(HASH, "hexpire", key);
     }
     settle(&mut ctx.ks, key);
     ctx.ks.dirty += changed;
@@ -141,6 +150,7 @@ pub fn hpersist(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     if changed {
         ctx.ks.dirty += 1;
+        ctx.ks.notify(HASH, "hpersist", argv.get(1));
     }
     Ok(())
 }

@@ -96,6 +96,7 @@ pub fn pfadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if updated > 0 {
         sketch::invalidate(v);
         ctx.ks.dirty += updated;
+        ctx.notify(crate::notify::class::STRING, "pfadd", key);
     }
     ctx.out.int((updated > 0) as i64);
     Ok(())
@@ -161,6 +162,7 @@ pub fn pfmerge(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     sketch::invalidate(v);
     ctx.ks.dirty += 1;
+    ctx.notify(crate::notify::class::STRING, "pfadd", dest);
     ctx.out.ok();
     Ok(())
 }

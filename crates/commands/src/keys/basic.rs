@@ -5,6 +5,7 @@ use super::lazyfree;
 use super::peek_counted;
 use crate::ctx::{type_name, Ctx};
 use crate::error::CmdResult;
+use crate::notify::class::GENERIC;
 use moon_resp::Argv;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -22,6 +23,7 @@ fn remove_keys(ctx: &mut Ctx, argv: &Argv, lazy: bool) -> CmdResult {
     let mut n = 0;
     for key in argv.iter().skip(1) {
         if let Some(e) = ctx.ks.remove(key) {
+            ctx.notify(GENERIC, "del", key);
             n += 1;
             if lazy {
                 lazyfree::free_entry(e);

@@ -4,6 +4,7 @@
 use super::peek_counted;
 use crate::ctx::Ctx;
 use crate::error::{invalid_expire, CmdError, CmdResult, NOT_INTEGER};
+use crate::notify::class::GENERIC;
 use crate::util::{eq_ic, parse_i64};
 use moon_resp::Argv;
 
@@ -112,8 +113,10 @@ fn set_generic(ctx: &mut Ctx, argv: &Argv, base: i64, seconds: bool) -> CmdResul
     // in place, as Redis does with lazyfree-lazy-expire at its default.
     if when <= ctx.now() {
         ctx.ks.remove(key);
+        ctx.notify(GENERIC, "del", key);
     } else {
         ctx.ks.set_expire(key, Some(when));
+        ctx.notify(GENERIC, "expire", key);
     }
     ctx.out.int(1);
     Ok(())
@@ -161,6 +164,7 @@ pub fn persist(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let had = ctx.ks.write(key).is_some_and(|e| e.expire().is_some());
     if had {
         ctx.ks.set_expire(key, None);
+        ctx.notify(GENERIC, "persist", key);
     }
     ctx.out.int(had as i64);
     Ok(())

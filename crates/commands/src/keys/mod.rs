@@ -86,6 +86,7 @@ pub(crate) fn peek_counted<R>(ks: &mut KeyAccess, key: &[u8], f: impl FnOnce(&En
         ks.hits += 1;
     } else {
         ks.misses += 1;
+        ks.missed(key);
     }
     r
 }

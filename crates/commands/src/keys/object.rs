@@ -34,7 +34,11 @@ const LFU_SELECTED: &str = "An LFU maxmemory policy is selected, idle time not t
 /// Look the key up without touching it; a missing key replies null.
 /// Returns what `f` computed from the entry.
 fn with_key<R>(ctx: &mut Ctx, argv: &Argv, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+    // Redis looks OBJECT's key up without a "keymiss" event.
+    let flags = ctx.ks.notify;
+    ctx.ks.notify &= !crate::notify::class::KEY_MISS;
     let r = peek_counted(&mut ctx.ks, argv.get(2), f);
+    ctx.ks.notify = flags;
     if r.is_none() {
         ctx.out.null();
     }

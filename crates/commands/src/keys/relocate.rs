@@ -5,6 +5,7 @@
 use super::{db_index_arg, drain_expired};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
+use crate::notify::class::{GENERIC, NEW};
 use crate::util::eq_ic;
 use moon_resp::Argv;
 use moon_store::entry::fits_embstr;
@@ -42,7 +43,12 @@ fn rename_generic(ctx: &mut Ctx, argv: &Argv, nx: bool) -> CmdResult {
     // Taken straight from the stripe: a rename is one change, counted by
     // the insert below.
     let Some(old) = ctx.ks.stripe(src).remove(src) else { return Err(NO_SUCH_KEY) };
-    ctx.ks.insert(rekey(old, dst));
+    if ctx.ks.insert(rekey(old, dst)).is_some() {
+        // Redis deletes the old destination, then adds the key anew.
+        ctx.ks.note_new(dst);
+    }
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -130,6 +136,9 @@ pub fn move_cmd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     e.set_lru(0);
     dst.insert(e);
     drop(dst);
+    ctx.ks.notify_db(target, NEW, "new", key);
+    ctx.notify(GENERIC, "move_from", key);
+    ctx.ks.notify_db(target, GENERIC, "move_to", key);
     arrived_in(ctx, target, key);
     ctx.ks.dirty += 1;
     ctx.out.int(1);
@@ -180,7 +189,10 @@ pub fn copy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             return Ok(());
         }
         let Some(copy) = ctx.ks.stripe(src).peek(src).map(|e| clone_entry(e, dst)) else { return Err(NO_SUCH_KEY) };
-        ctx.ks.insert(copy);
+        if ctx.ks.insert(copy).is_some() {
+            ctx.ks.note_new(dst);
+        }
+        ctx.notify(GENERIC, "copy_to", dst);
     } else {
         let db = &ctx.srv.ks.dbs[target];
         let mut d = db.lock(db.stripe_of(dst));
@@ -193,6 +205,8 @@ pub fn copy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         let Some(copy) = ctx.ks.stripe(src).peek(src).map(|e| clone_entry(e, dst)) else { return Err(NO_SUCH_KEY) };
         d.insert(copy);
         drop(d);
+        ctx.ks.notify_db(target, NEW, "new", dst);
+        ctx.ks.notify_db(target, GENERIC, "copy_to", dst);
         arrived_in(ctx, target, dst);
         ctx.ks.dirty += 1;
     }

@@ -5,6 +5,7 @@ use super::read::range_of;
 use super::{is_kw, symmetric_i64_arg};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
+use crate::notify::class::{GENERIC, LIST};
 use crate::util::int_arg;
 use moon_resp::Argv;
 
@@ -21,6 +22,7 @@ pub(super) fn lset(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     l.set(i, v);
     l.shrink_check(fill);
     ctx.ks.dirty += 1;
+    ctx.notify(LIST, "lset", argv.get(1));
     ctx.out.ok();
     Ok(())
 }
@@ -47,6 +49,7 @@ pub(super) fn linsert(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     let n = l.len();
     ctx.ks.dirty += 1;
+    ctx.notify(LIST, "linsert", argv.get(1));
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -66,8 +69,12 @@ pub(super) fn lrem(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if !empty && removed > 0 {
         l.shrink_check(fill);
     }
+    if removed > 0 {
+        ctx.notify(LIST, "lrem", key);
+    }
     if empty {
         ctx.ks.stripe(key).remove(key);
+        ctx.notify(GENERIC, "del", key);
     }
     ctx.ks.dirty += removed as u64;
     ctx.out.int(removed as i64);
@@ -96,6 +103,10 @@ pub(super) fn ltrim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.ks.stripe(key).remove(key);
     } else {
         l.shrink_check(fill);
+    }
+    ctx.notify(LIST, "ltrim", key);
+    if empty {
+        ctx.notify(GENERIC, "del", key);
     }
     ctx.ks.dirty += (ltrim + rtrim) as u64;
     ctx.out.ok();

@@ -10,6 +10,7 @@
 
 use crate::ctx::KeyAccess;
 use crate::error::{CmdError, WRONGTYPE};
+use crate::notify::class::{GENERIC, LIST};
 use crate::state::Server;
 use moon_store::list::{Iter, List, Side};
 use moon_store::{Entry, Object, ValueRef};
@@ -64,6 +65,7 @@ fn settle(ks: &mut KeyAccess, key: &[u8], fill: i64) {
     let Ok(Some(l)) = write_list(ks, key) else { return };
     if l.is_empty() {
         ks.stripe(key).remove(key);
+        ks.notify(GENERIC, "del", key);
     } else {
         l.shrink_check(fill);
     }
@@ -84,6 +86,32 @@ fn create(ks: &mut KeyAccess, key: &[u8], l: List) {
     let mut e = Entry::new_obj(key, Object::List(l), None);
     moon_store::stripe::touch(&mut e, ks.now);
     ks.stripe(key).insert(e);
+    ks.note_new(key);
+}
+
+fn push_event(side: Side) -> &'static str {
+    match side {
+        Side::Left => "lpush",
+        Side::Right => "rpush",
+    }
+}
+
+fn pop_event(side: Side) -> &'static str {
+    match side {
+        Side::Left => "lpop",
+        Side::Right => "rpop",
+    }
+}
+
+/// After a pop from `key`: its event, and "del" if the list went.
+fn popped(ks: &mut KeyAccess, key: &[u8], side: Side, emptied: bool) {
+    if emptied {
+        ks.stripe(key).remove(key);
+    }
+    ks.notify(LIST, pop_event(side), key);
+    if emptied {
+        ks.notify(GENERIC, "del", key);
+    }
 }
 
 /// LPUSH/RPUSH and the X variants: push `elems` in order at `side`,
@@ -119,6 +147,7 @@ pub fn push_elements<'v>(
         }
     };
     ks.dirty += count as u64;
+    ks.notify(LIST, push_event(side), key);
     Ok(Some(n))
 }
 
@@ -127,9 +156,8 @@ pub fn push_elements<'v>(
 pub fn pop_one<R>(ks: &mut KeyAccess, key: &[u8], side: Side, fill: i64, f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, CmdError> {
     let Some(l) = write_list(ks, key)? else { return Ok(None) };
     let Some(r) = l.pop_with(side, f) else { return Ok(None) };
-    if settle_list(l, fill) {
-        ks.stripe(key).remove(key);
-    }
+    let emptied = settle_list(l, fill);
+    popped(ks, key, side, emptied);
     ks.dirty += 1;
     Ok(Some(r))
 }
@@ -156,9 +184,8 @@ pub fn pop_range<R>(
         Side::Right => f(l.iter_from(len - 1, true).take(n)),
     };
     l.del_range(if side == Side::Left { 0 } else { len - n }, n);
-    if settle_list(l, fill) {
-        ks.stripe(key).remove(key);
-    }
+    let emptied = settle_list(l, fill);
+    popped(ks, key, side, emptied);
     ks.dirty += n as u64;
     Ok(Some(r))
 }
@@ -196,6 +223,8 @@ pub fn move_between_keys(ks: &mut KeyAccess, src: &[u8], dst: &[u8], from: Side,
         l.push(to, &v);
         l.shrink_check(fill);
         ks.dirty += 1;
+        ks.notify(LIST, push_event(to), dst);
+        ks.notify(LIST, pop_event(from), src);
         return Ok(Some(v));
     }
     if is_other_type(ks, dst) {
@@ -205,6 +234,7 @@ pub fn move_between_keys(ks: &mut KeyAccess, src: &[u8], dst: &[u8], from: Side,
     // Redis counts the move once, not the push as well.
     let dirty = ks.dirty;
     push_elements(ks, dst, to, std::iter::once(&v[..]), fill, false)?;
+    ks.notify(LIST, pop_event(from), src);
     settle(ks, src, fill);
     ks.dirty = dirty + 1;
     Ok(Some(v))

@@ -74,6 +74,9 @@ pub fn restore(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let removed = replace && ctx.ks.remove(key).is_some();
     if ttl > 0 && ttl <= now {
         // Already expired: the key is only deleted (if REPLACE found one).
+        if removed {
+            ctx.notify(crate::notify::class::GENERIC, "del", key);
+        }
         ctx.out.ok();
         return Ok(());
     }
@@ -83,6 +86,7 @@ pub fn restore(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if removed {
         ctx.ks.dirty -= 1;
     }
+    ctx.notify(crate::notify::class::GENERIC, "restore", key);
     ctx.out.ok();
     Ok(())
 }

@@ -16,6 +16,7 @@
 use super::{limits, reply_member, set_of};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
+use crate::notify::class::{GENERIC, SET};
 use crate::util::{eq_ic, parse_i64};
 use moon_resp::Argv;
 use moon_store::set::{parse_int, Set};
@@ -89,15 +90,19 @@ impl MemberList {
 /// Store a non-empty result at `dst` (replacing any value and its TTL) or
 /// delete `dst` for an empty one; reply with the size. Dirty: one change
 /// either way, none when an empty result meets a missing key.
-fn store(ctx: &mut Ctx, dst: &[u8], mut set: Set) {
+fn store(ctx: &mut Ctx, dst: &[u8], mut set: Set, event: &'static str) {
     let dirty = ctx.ks.dirty;
     let n = set.len();
     if n > 0 {
         set.shrink_to_fit();
         ctx.ks.insert(Entry::new_obj(dst, Object::Set(Box::new(set)), None));
         ctx.ks.dirty = dirty + 1;
+        ctx.notify(SET, event, dst);
     } else {
         let removed = ctx.ks.remove(dst).is_some();
+        if removed {
+            ctx.notify(GENERIC, "del", dst);
+        }
         ctx.ks.dirty = dirty + removed as u64;
     }
     ctx.out.int(n as i64);
@@ -120,7 +125,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterOut) -> CmdResult {
     let inputs = gather(ctx, keys)?;
     if inputs.iter().any(Option::is_none) {
         match mode {
-            InterOut::Store(dst) => store(ctx, dst, Set::new_intset()),
+            InterOut::Store(dst) => store(ctx, dst, Set::new_intset(), "sinterstore"),
             InterOut::Card(_) => ctx.out.int(0),
             InterOut::Reply => ctx.out.set(0),
         }
@@ -166,7 +171,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterOut) -> CmdResult {
             if only_ints {
                 d.convert_to_intset_if_fits(&lim);
             }
-            store(ctx, dst, d);
+            store(ctx, dst, d, "sinterstore");
         }
     }
     Ok(())
@@ -278,7 +283,7 @@ fn sunion_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: Op
         }
     }
     match dst {
-        Some(d) => store(ctx, d, acc),
+        Some(d) => store(ctx, d, acc, if op == Op::Union { "sunionstore" } else { "sdiffstore" }),
         None => reply_set(ctx, &acc),
     }
     Ok(())

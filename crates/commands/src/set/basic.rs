@@ -3,6 +3,7 @@
 use super::{limits, reply_member, set_of, set_of_mut};
 use crate::ctx::Ctx;
 use crate::error::CmdResult;
+use crate::notify::class::{GENERIC, SET};
 use moon_resp::Argv;
 use moon_store::set::Set;
 use moon_store::{Entry, Object};
@@ -30,6 +31,9 @@ pub fn sadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     }
     ctx.ks.dirty = dirty + added as u64;
+    if added > 0 {
+        ctx.notify(SET, "sadd", key);
+    }
     ctx.out.int(added);
     Ok(())
 }
@@ -51,8 +55,12 @@ pub fn srem(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     }
     let dirty = ctx.ks.dirty;
+    if deleted > 0 {
+        ctx.notify(SET, "srem", key);
+    }
     if emptied {
         ctx.ks.remove(key);
+        ctx.notify(GENERIC, "del", key);
     }
     ctx.ks.dirty = dirty + deleted as u64;
     ctx.out.int(deleted);
@@ -148,8 +156,10 @@ pub fn smove(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
+    ctx.notify(SET, "srem", src);
     if emptied {
         ctx.ks.remove(src);
+        ctx.notify(GENERIC, "del", src);
     }
     let lim = limits(ctx);
     let added = match ctx.ks.write(dst) {
@@ -162,6 +172,9 @@ pub fn smove(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     };
     ctx.ks.dirty = dirty + 1 + added as u64;
+    if added {
+        ctx.notify(SET, "sadd", dst);
+    }
     ctx.out.int(1);
     Ok(())
 }

@@ -7,6 +7,7 @@
 use super::{limits, rand64, reply_member, set_of, set_of_mut};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, NOT_ALLOWED_NEGATIVE, NOT_INTEGER, SYNTAX};
+use crate::notify::class::{GENERIC, SET};
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::set::{Member, Set};
@@ -54,8 +55,10 @@ pub fn spop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let emptied = s.is_empty();
     ctx.out.bulk(&m);
     let dirty = ctx.ks.dirty;
+    ctx.notify(SET, "spop", key);
     if emptied {
         ctx.ks.remove(key);
+        ctx.notify(GENERIC, "del", key);
     }
     ctx.ks.dirty = dirty + 1;
     Ok(())
@@ -85,6 +88,8 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             reply_member(ctx.out, m);
         }
         ctx.ks.remove(key);
+        ctx.notify(SET, "spop", key);
+        ctx.notify(GENERIC, "del", key);
         ctx.ks.dirty = dirty + size as u64;
         return Ok(());
     }
@@ -134,6 +139,7 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         *s = keep;
     }
     ctx.ks.dirty = dirty + count as u64;
+    ctx.notify(SET, "spop", key);
     Ok(())
 }
 

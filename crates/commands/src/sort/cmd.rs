@@ -319,8 +319,9 @@ fn generic(ctx: &mut Ctx, argv: &Argv, readonly: bool) -> CmdResult {
         ctx.ks.insert(Entry::new_obj(dst, Object::List(list), None));
         // Redis counts the stored elements, not the key.
         ctx.ks.dirty += outputlen as u64 - 1;
-    } else {
-        ctx.ks.remove(dst);
+        ctx.notify(crate::notify::class::LIST, "sortstore", dst);
+    } else if ctx.ks.remove(dst).is_some() {
+        ctx.notify(crate::notify::class::GENERIC, "del", dst);
     }
     ctx.out.int(outputlen as i64);
     Ok(())

@@ -4,6 +4,7 @@ use super::id::{parse_id, strict_id};
 use super::{create_stream, node_limits, node_max_entries, reply, sread, swrite};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult, NO_SUCH_KEY, SYNTAX};
+use crate::notify::class::STREAM;
 use crate::util::{int_arg, is_opt};
 use moon_resp::Argv;
 use moon_store::stream::{AppendError, DeletePolicy, Stream, StreamId, Trim, TrimStrategy};
@@ -156,8 +157,12 @@ pub fn xadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         Err(AppendError::TooLarge) => return Err(CmdError::err("Elements are too large to be stored")),
     }
     reply::id(ctx.out, id);
-    s.trim(&a.trim);
+    let trimmed = s.trim(&a.trim);
     ctx.ks.dirty += 1;
+    ctx.notify(STREAM, "xadd", key);
+    if trimmed > 0 {
+        ctx.notify(STREAM, "xtrim", key);
+    }
     Ok(())
 }
 
@@ -173,6 +178,9 @@ pub fn xtrim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     };
     let removed = s.trim(&a.trim);
     ctx.ks.dirty += removed;
+    if removed > 0 {
+        ctx.notify(STREAM, "xtrim", key);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -216,6 +224,9 @@ pub fn xdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     finish_deletes(s, deleted, first);
     ctx.ks.dirty += deleted;
+    if deleted > 0 {
+        ctx.notify(STREAM, "xdel", key);
+    }
     ctx.out.int(deleted as i64);
     Ok(())
 }
@@ -278,6 +289,9 @@ pub fn xdelex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     finish_deletes(s, deleted, first);
     ctx.ks.dirty += deleted;
+    if deleted > 0 {
+        ctx.notify(STREAM, "xdel", key);
+    }
     Ok(())
 }
 
@@ -339,6 +353,7 @@ pub fn xsetid(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         s.max_deleted_id = max_xdel;
     }
     ctx.ks.dirty += 1;
+    ctx.notify(STREAM, "xsetid", argv.get(1));
     ctx.out.ok();
     Ok(())
 }

@@ -64,7 +64,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
         deliverytime = now;
     }
-    g.create_consumer(cname, now);
+    let created = g.create_consumer(cname, now);
     if let Some(c) = g.consumer_mut(cname) {
         c.seen_time = now;
     }
@@ -113,6 +113,9 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     ctx.out.end_array(d, n);
     s.groups.insert(gname.to_vec(), g);
     ctx.ks.dirty += dirty;
+    if created {
+        ctx.notify(crate::notify::class::STREAM, "xgroup-createconsumer", argv.get(1));
+    }
     Ok(())
 }
 
@@ -139,7 +142,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let Some(s) = sread_mut(&mut ctx.ks, key)?.filter(|s| s.group(gname).is_some()) else { return Err(nogroup(key, gname)) };
     let mut g = take_group(s, gname).expect("group checked above");
     let mut dirty = 0u64;
-    g.create_consumer(cname, now);
+    let created = g.create_consumer(cname, now);
     if let Some(c) = g.consumer_mut(cname) {
         c.seen_time = now;
     }
@@ -199,5 +202,8 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     s.groups.insert(gname.to_vec(), g);
     ctx.ks.dirty += dirty;
+    if created {
+        ctx.notify(crate::notify::class::STREAM, "xgroup-createconsumer", argv.get(1));
+    }
     Ok(())
 }

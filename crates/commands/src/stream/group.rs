@@ -6,6 +6,7 @@ use super::id::{loose_id, strict_id};
 use super::{create_stream, sread_mut, swrite};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
+use crate::notify::class::STREAM;
 use crate::server::help::subcommand_syntax_error;
 use crate::util::is_opt;
 use moon_resp::Argv;
@@ -87,6 +88,7 @@ pub fn create(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         return Err(CmdError::fixed("BUSYGROUP Consumer Group name already exists"));
     }
     ctx.ks.dirty += 1;
+    ctx.notify(STREAM, "xgroup-create", key);
     ctx.out.ok();
     Ok(())
 }
@@ -105,6 +107,7 @@ pub fn setid(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         g.entries_read = entries_read;
     }
     ctx.ks.dirty += 1;
+    ctx.notify(STREAM, "xgroup-setid", argv.get(2));
     ctx.out.ok();
     Ok(())
 }
@@ -114,6 +117,7 @@ pub fn destroy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let gone = s.groups.remove(argv.get(3)).is_some();
     if gone {
         ctx.ks.dirty += 1;
+        ctx.notify(STREAM, "xgroup-destroy", argv.get(2));
     }
     ctx.out.int(gone as i64);
     Ok(())
@@ -125,6 +129,7 @@ pub fn createconsumer(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let created = s.group_mut(argv.get(3)).is_some_and(|g| g.create_consumer(argv.get(4), now));
     if created {
         ctx.ks.dirty += 1;
+        ctx.notify(STREAM, "xgroup-createconsumer", argv.get(2));
     }
     ctx.out.int(created as i64);
     Ok(())
@@ -135,6 +140,7 @@ pub fn delconsumer(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let pending = s.group_mut(argv.get(3)).and_then(|g| g.delete_consumer(argv.get(4)));
     if pending.is_some() {
         ctx.ks.dirty += 1;
+        ctx.notify(STREAM, "xgroup-delconsumer", argv.get(2));
     }
     ctx.out.int(pending.unwrap_or(0) as i64);
     Ok(())
@@ -223,5 +229,8 @@ pub fn xackdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         s.refresh_first_id();
     }
     ctx.ks.dirty += changes;
+    if deleted > 0 {
+        ctx.notify(STREAM, "xdel", key);
+    }
     Ok(())
 }

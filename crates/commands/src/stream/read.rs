@@ -237,7 +237,7 @@ pub fn try_serve_xreadgroup(ks: &mut KeyAccess, out: &mut Out, req: &XReadReques
         };
         // Every consumer named is created and marked seen, served or not.
         let mut g = s.groups.remove(&gr.group[..]).expect("group checked above");
-        g.create_consumer(&gr.consumer, now);
+        let created = g.create_consumer(&gr.consumer, now);
         if let Some(c) = g.consumer_mut(&gr.consumer) {
             c.seen_time = now;
         }
@@ -259,6 +259,9 @@ pub fn try_serve_xreadgroup(ks: &mut KeyAccess, out: &mut Out, req: &XReadReques
             dirty += 1;
         }
         s.groups.insert(gr.group.clone(), g);
+        if created {
+            ks.notify(crate::notify::class::STREAM, "xgroup-createconsumer", key);
+        }
     }
     if let Some(d) = d {
         // RESP3: a map of key -> entries; RESP2: an array of [key, entries].

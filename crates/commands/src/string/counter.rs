@@ -5,6 +5,7 @@
 use super::ldouble::LongDouble;
 use crate::ctx::{str_of, Ctx};
 use crate::error::{CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW};
+use crate::notify::class::STRING;
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::entry::fits_embstr;
@@ -24,6 +25,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], incr: i64) -> CmdResult {
             value
         }
     };
+    ctx.notify(STRING, "incrby", key);
     ctx.out.int(value);
     Ok(())
 }
@@ -85,6 +87,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             ctx.ks.insert(e);
         }
     }
+    ctx.notify(STRING, "incrbyfloat", key);
     ctx.out.bulk(&text);
     Ok(())
 }

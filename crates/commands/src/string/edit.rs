@@ -5,6 +5,7 @@
 use super::{check_string_length, raw_mut};
 use crate::ctx::{str_of, Ctx};
 use crate::error::{CmdError, CmdResult, NOT_INTEGER};
+use crate::notify::class::STRING;
 use crate::util::parse_i64;
 use moon_resp::Argv;
 use moon_store::{Entry, Object};
@@ -27,6 +28,7 @@ pub fn append(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             n
         }
     };
+    ctx.notify(STRING, "append", key);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -81,6 +83,7 @@ pub fn setrange(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             n
         }
     };
+    ctx.notify(STRING, "setrange", key);
     ctx.out.int(len as i64);
     Ok(())
 }

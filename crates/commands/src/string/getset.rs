@@ -4,6 +4,7 @@
 use super::{expire_at_ms, is_opt};
 use crate::ctx::{str_of, Ctx};
 use crate::error::{arity, CmdError, CmdResult, SYNTAX};
+use crate::notify::class::{GENERIC, STRING};
 use moon_resp::Argv;
 use moon_store::Entry;
 use std::sync::atomic::Ordering::Relaxed;
@@ -88,6 +89,7 @@ pub fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         // The hot path: no options. An expired old value counts as
         // expired, as Redis' lookupKeyWrite makes it.
         ctx.ks.set_str(key, val, None);
+        ctx.notify(STRING, "set", key);
         ctx.out.ok();
         return Ok(());
     }
@@ -112,6 +114,10 @@ pub fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     let expire = if flags & KEEPTTL != 0 { old.and_then(|e| e.expire()) } else { at };
     ctx.ks.set_str(key, val, expire);
+    ctx.notify(STRING, "set", key);
+    if at.is_some() {
+        ctx.notify(GENERIC, "expire", key);
+    }
     if flags & GET == 0 {
         ctx.out.ok();
     }
@@ -124,6 +130,7 @@ pub fn setnx(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.out.int(0);
     } else {
         ctx.ks.insert(Entry::new_str(key, argv.get(2), None));
+        ctx.notify(STRING, "set", key);
         ctx.out.int(1);
     }
     Ok(())
@@ -133,6 +140,8 @@ fn set_with_expire(ctx: &mut Ctx, argv: &Argv, seconds: bool) -> CmdResult {
     let key = argv.get(1);
     let at = expire_at_ms(&ctx.cmd.full_name, argv.get(2), seconds, true, ctx.now())?;
     ctx.ks.set_str(key, argv.get(3), Some(at));
+    ctx.notify(STRING, "set", key);
+    ctx.notify(GENERIC, "expire", key);
     ctx.out.ok();
     Ok(())
 }
@@ -166,12 +175,15 @@ pub fn getex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         Some(t) if flags & (EXAT | PXAT) != 0 && t <= now => {
             ctx.ks.remove(key);
             ctx.srv.stats.expired_keys.fetch_add(1, Relaxed);
+            ctx.notify(GENERIC, "del", key);
         }
         Some(t) => {
             ctx.ks.set_expire(key, Some(t));
+            ctx.notify(GENERIC, "expire", key);
         }
         None if flags & PERSIST != 0 && had_ttl => {
             ctx.ks.set_expire(key, None);
+            ctx.notify(GENERIC, "persist", key);
         }
         None => {}
     }
@@ -181,7 +193,9 @@ pub fn getex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 pub fn getdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let key = argv.get(1);
     reply_value(ctx, key)?;
-    ctx.ks.remove(key);
+    if ctx.ks.remove(key).is_some() {
+        ctx.notify(GENERIC, "del", key);
+    }
     Ok(())
 }
 
@@ -190,6 +204,7 @@ pub fn getset(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     reply_value(ctx, key)?;
     // Overwrites keep the LFU counter (Redis' dbSetValue), counting an access.
     ctx.ks.set_str(key, argv.get(2), None);
+    ctx.notify(STRING, "set", key);
     Ok(())
 }
 
@@ -215,6 +230,7 @@ fn check_pairs(ctx: &Ctx, argv: &Argv) -> CmdResult {
 fn set_pairs(ctx: &mut Ctx, argv: &Argv) {
     for i in (1..argv.len()).step_by(2) {
         ctx.ks.set_str(argv.get(i), argv.get(i + 1), None);
+        ctx.notify(STRING, "set", argv.get(i));
     }
 }
 

@@ -4,6 +4,7 @@ use super::parse::{is_opt, score_arg, NAN_SCORE};
 use super::{delete_emptied, limits, store_new, zwrite};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
+use crate::notify::class::ZSET;
 use moon_resp::Argv;
 use moon_store::zset::{AddFlags, Added, Limits, ZSet};
 
@@ -124,6 +125,9 @@ fn zadd_generic(ctx: &mut Ctx, argv: &Argv, incr_cmd: bool) -> CmdResult {
         }
     };
     ctx.ks.dirty += t.added + t.updated;
+    if t.added + t.updated > 0 {
+        ctx.notify(ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     if t.nan {
         return Err(NAN_SCORE);
     }
@@ -155,6 +159,9 @@ pub fn zrem(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             emptied = true;
             break;
         }
+    }
+    if deleted > 0 {
+        ctx.notify(ZSET, "zrem", key);
     }
     if emptied {
         delete_emptied(&mut ctx.ks, key);

@@ -132,5 +132,22 @@ pub(crate) fn store_new(ks: &mut KeyAccess, key: &[u8], z: ZSet) {
 pub(crate) fn delete_emptied(ks: &mut KeyAccess, key: &[u8]) {
     if ks.remove(key).is_some() {
         ks.dirty -= 1;
+        ks.notify(crate::notify::class::GENERIC, "del", key);
+    }
+}
+
+/// The store commands' ending: `items` at `dst` with `event`, or for an
+/// empty result `dst` deleted ("del" if it existed).
+pub(crate) fn store_result(ks: &mut KeyAccess, dst: &[u8], z: Option<ZSet>, event: &'static str) {
+    match z {
+        Some(z) => {
+            store_new(ks, dst, z);
+            ks.notify(crate::notify::class::ZSET, event, dst);
+        }
+        None => {
+            if ks.remove(dst).is_some() {
+                ks.notify(crate::notify::class::GENERIC, "del", dst);
+            }
+        }
     }
 }

@@ -26,7 +26,11 @@ pub fn first_zset_key<'k>(ks: &mut KeyAccess, keys: impl Iterator<Item = &'k [u8
 pub fn pop_elements(ks: &mut KeyAccess, key: &[u8], max: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
     let Ok(Some(z)) = zwrite(ks, key) else { return Vec::new() };
     let items = z.pop_n(max, count);
-    if z.is_empty() {
+    let emptied = z.is_empty();
+    if !items.is_empty() {
+        ks.notify(crate::notify::class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    }
+    if emptied {
         delete_emptied(ks, key);
     }
     ks.dirty += items.len() as u64;

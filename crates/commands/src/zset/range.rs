@@ -4,7 +4,7 @@
 //! smaller: ZREVRANGE takes no REV, ZRANGEBYSCORE no BYLEX, ...).
 
 use super::parse::{is_opt, lex_range, score_range};
-use super::{limits, store_new, zread};
+use super::{limits, zread};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use crate::util::int_arg;
@@ -229,12 +229,12 @@ fn generic(ctx: &mut Ctx, argv: &Argv, src: usize, dst: Option<&[u8]>, kind: Kin
     };
     match result {
         Some((d, n)) => {
-            store_new(&mut ctx.ks, dst, d);
+            super::store_result(&mut ctx.ks, dst, Some(d), "zrangestore");
             ctx.ks.dirty += 1;
             ctx.out.int(n as i64);
         }
         None => {
-            ctx.ks.remove(dst);
+            super::store_result(&mut ctx.ks, dst, None, "zrangestore");
             ctx.out.int(0);
         }
     }

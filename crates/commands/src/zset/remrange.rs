@@ -57,7 +57,16 @@ fn generic(ctx: &mut Ctx, argv: &Argv, r: Range) -> CmdResult {
         Range::Score(r) => z.remove_score_range(&r),
         Range::Lex(r) => z.remove_lex_range(&r),
     };
-    if z.is_empty() {
+    let emptied = z.is_empty();
+    if deleted > 0 {
+        let event = match r {
+            Range::Rank(..) => "zremrangebyrank",
+            Range::Score(_) => "zremrangebyscore",
+            Range::Lex(_) => "zremrangebylex",
+        };
+        ctx.notify(crate::notify::class::ZSET, event, key);
+    }
+    if emptied {
         delete_emptied(&mut ctx.ks, key);
     }
     ctx.ks.dirty += deleted as u64;

@@ -4,8 +4,8 @@
 //! intersection (the order scores are aggregated in). Plain sets are
 //! accepted as inputs, every member scoring 1.
 
+use super::limits;
 use super::parse::{is_opt, parse_double, positive_long, BAD_WEIGHT};
-use super::{limits, store_new};
 use crate::ctx::{Ctx, KeyAccess};
 use crate::error::{CmdError, CmdResult, SYNTAX, WRONGTYPE};
 use crate::util::int_arg;
@@ -205,12 +205,17 @@ fn generic(ctx: &mut Ctx, argv: &Argv, dst: Option<&[u8]>, numkeys_idx: usize, o
     }
     items.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
     if let Some(dst) = dst {
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
         if items.is_empty() {
-            ctx.ks.remove(dst);
+            super::store_result(&mut ctx.ks, dst, None, event);
             ctx.out.int(0);
         } else {
             let lim = limits(ctx);
-            store_new(&mut ctx.ks, dst, ZSet::from_sorted(&items, lim));
+            super::store_result(&mut ctx.ks, dst, Some(ZSet::from_sorted(&items, lim)), event);
             ctx.ks.dirty += 1;
             ctx.out.int(items.len() as i64);
         }
