@@ -176,6 +176,68 @@ def memory(args, servers_argv):
         print(f"{label:<24} | {m[0]/2**20:>11.1f} {m[1]:>10.1f} | {r[0]/2**20:>12.1f} {r[1]:>11.1f} | {m[1]/r[1]:.2f}")
 
 
+def pubsub_rate(srv, subscribers, requests, core):
+    """One publisher (redis-benchmark -c 1 -P 16) to `subscribers` raw
+    connections that drain their sockets; returns published messages/s
+    (each is delivered to every subscriber)."""
+    import selectors
+    import threading
+    socks = []
+    for _ in range(subscribers):
+        c = socket.create_connection(("127.0.0.1", srv.port))
+        c.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$5\r\nbench\r\n")
+        c.recv(256)
+        c.setblocking(False)
+        socks.append(c)
+    stop = threading.Event()
+
+    def drain():
+        sel = selectors.DefaultSelector()
+        for c in socks:
+            sel.register(c, selectors.EVENT_READ)
+        while not stop.is_set():
+            for key, _ in sel.select(0.1):
+                try:
+                    key.fileobj.recv(1 << 20)
+                except BlockingIOError:
+                    pass
+
+    t = threading.Thread(target=drain)
+    t.start()
+    try:
+        out = subprocess.run(
+            ["taskset", "-c", str(core), "redis-benchmark", "-p", str(srv.port), "-c", "1", "-P", "16", "-n", str(requests), "--csv",
+             "PUBLISH", "bench", "a-message-of-32-bytes-xxxxxxxxxx"],
+            capture_output=True, text=True).stdout
+        still = sum(1 for line in srv.cli("CLIENT", "LIST").splitlines() if "sub=1" in line)
+    finally:
+        stop.set()
+        t.join()
+        for c in socks:
+            c.close()
+    if still != subscribers:
+        sys.exit(f"{srv.name}: {subscribers - still} subscribers were disconnected during the pub/sub run")
+    rows = [line.split(",") for line in out.splitlines() if line.startswith('"PUBLISH')]
+    if not rows:
+        sys.exit(f"redis-benchmark gave no PUBLISH result on {srv.name}:\n{out}")
+    return float(rows[0][1].strip('"'))
+
+
+def pubsub(args, servers_argv):
+    rates = {}
+    for r in range(args.rounds):
+        for name, argv in (servers_argv if r % 2 == 0 else servers_argv[::-1]):
+            s = Server(name, argv, args.server_core)
+            try:
+                rates.setdefault(name, []).append(pubsub_rate(s, 100, args.requests, args.client_core))
+            finally:
+                s.stop()
+    m, r = statistics.median(rates["moon"]), statistics.median(rates["redis"])
+    print("\nPub/Sub: one publisher (-c 1 -P 16), 100 subscribers, 32-byte messages")
+    print(f"{'':<10} | {'moon msg/s':>10} {'redis msg/s':>11} | ratio")
+    print(f"{'PUBLISH':<10} | {m:>10.0f} {r:>11.0f} | {m/r:.2f}")
+
+
 class Pki:
     """A CA and a server certificate for 127.0.0.1 (EC P-256), made with openssl."""
 
@@ -268,6 +330,7 @@ def main():
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
+    ap.add_argument("--skip-pubsub", action="store_true")
     ap.add_argument("--tls-redis", default=None, help="TLS-capable redis-server (default: /usr/bin/redis-server)")
     args = ap.parse_args()
     redis = args.redis
@@ -321,6 +384,8 @@ def main():
                 mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
                 mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
                 print(f"{test:<10} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} {ceiling[p]/rr:>5.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+    if not args.skip_pubsub:
+        pubsub(args, servers_argv)
     if not args.skip_tls:
         tls_throughput(args)
     if not args.skip_memory:
