@@ -19,7 +19,7 @@ mod intset;
 mod listpack;
 mod lzf;
 mod reader;
-mod sha1;
+use moon_resp::sha1;
 mod types;
 mod writer;
 mod ziplist;
