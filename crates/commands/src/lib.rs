@@ -17,6 +17,7 @@ pub mod latency;
 pub mod list;
 pub mod multi;
 pub mod persistence;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod sort;

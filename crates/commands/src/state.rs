@@ -53,6 +53,8 @@ pub struct Server {
     pub watches: crate::multi::WatchRegistry,
     /// Last save / load bookkeeping (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::RdbState,
+    /// The Lua engine and the running script's state.
+    pub scripting: crate::scripting::Scripting,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -154,6 +156,7 @@ impl Server {
             blocking: Default::default(),
             watches: Default::default(),
             rdb: Default::default(),
+            scripting: Default::default(),
             config,
         }
     }

@@ -32,8 +32,6 @@ pub enum RunResult {
     Done,
     /// The script raised an error: the full error line (no leading '-').
     Error(String),
-    /// SCRIPT KILL / FUNCTION KILL stopped it.
-    Killed,
 }
 
 /// Per-run state the Lua callbacks reach through the Lua app data.
@@ -50,7 +48,6 @@ pub struct Engine {
     env: Table,
     handler: Function,
     xpcall: Function,
-    pub(crate) readonly: Function,
     scripts: HashMap<[u8; 40], Script>,
     pub kill: Arc<KillState>,
 }
@@ -89,7 +86,7 @@ impl Engine {
         crate::cjson::install(&lua, &globals)?;
 
         let prelude: Function = lua.load(include_str!("prelude.lua")).set_name("=moon").into_function()?;
-        let (env, handler, readonly): (Table, Function, Function) = prelude.call(globals.clone())?;
+        let (env, handler): (Table, Function) = prelude.call(globals.clone())?;
         let xpcall: Function = globals.get("xpcall")?;
 
         let k = kill.clone();
@@ -100,7 +97,7 @@ impl Engine {
                 Ok(VmState::Continue)
             }
         });
-        Ok(Engine { lua, globals, env, handler, xpcall, readonly, scripts: HashMap::new(), kill })
+        Ok(Engine { lua, globals, env, handler, xpcall, scripts: HashMap::new(), kill })
     }
 
     /// Compile `body` as an EVAL script (unless cached) and return its SHA-1.
@@ -216,9 +213,9 @@ impl Engine {
             return RunResult::Done;
         }
         if killed {
-            return RunResult::Killed;
+            return RunResult::Error(error_line(&v, name, Some("ERR Script killed by user with SCRIPT KILL...")));
         }
-        RunResult::Error(error_line(&v, name))
+        RunResult::Error(error_line(&v, name, None))
     }
 
     fn bind(&self, func: Function, args: MultiValue) -> mlua::Result<Function> {
@@ -241,14 +238,10 @@ impl Engine {
         all.extend(args);
         binder.call(all)
     }
-
-    pub(crate) fn lua(&self) -> &Lua {
-        &self.lua
-    }
 }
 
 /// The reply line for an error the handler turned into a table.
-fn error_line(v: &Value, name: &str) -> String {
+fn error_line(v: &Value, name: &str, msg_override: Option<&str>) -> String {
     let Value::Table(t) = v else {
         return "ERR Error running script, execution failure".to_string();
     };
@@ -265,7 +258,10 @@ fn error_line(v: &Value, name: &str) -> String {
         Ok(Value::Integer(n)) => Some(n as i64),
         _ => None,
     };
-    let msg = msg.strip_prefix('-').map(str::to_string).unwrap_or(msg);
+    let msg = match msg_override {
+        Some(m) => m.to_string(),
+        None => msg,
+    };
     match (source, line) {
         (Some(s), Some(l)) => format!("{msg} script: {name}, on {s}:{l}."),
         _ => msg,

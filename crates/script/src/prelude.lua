@@ -142,4 +142,4 @@ end
 -- String methods ("x"):upper() read the string library through its metatable.
 real_getmetatable('').__index = real_rawget(G, 'string')
 
-return env, handler, readonly
+return env, handler

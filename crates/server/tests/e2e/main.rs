@@ -6,4 +6,5 @@ mod blocking;
 mod commands;
 mod harness;
 mod protocol;
+mod scripting;
 mod startup;
