@@ -64,7 +64,7 @@ fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         Value::Nil => out.extend_from_slice(b"null"),
         Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Integer(i) => out.extend_from_slice(fmt_g14(*i as f64).as_bytes()),
         Value::Number(n) => {
             if !n.is_finite() {
                 return Err("Cannot serialise number: must not be NaN or Inf".into());
@@ -101,8 +101,13 @@ fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
                         match &k {
                             Value::String(s) => escape(out, &s.as_bytes()),
                             Value::Number(n) => escape(out, fmt_g14(*n).as_bytes()),
-                            Value::Integer(n) => escape(out, n.to_string().as_bytes()),
-                            _ => return Err("Cannot serialise table: table key must be a number or string".into()),
+                            Value::Integer(n) => escape(out, fmt_g14(*n as f64).as_bytes()),
+                            other => {
+                                return Err(format!(
+                                    "Cannot serialise {}: table key must be a number or string",
+                                    crate::bit::type_name(Some(other))
+                                ))
+                            }
                         }
                         out.push(b':');
                         encode(&v, out, depth)?;
@@ -163,17 +168,17 @@ enum Tok {
 
 fn tok_name(t: Tok) -> &'static str {
     match t {
-        Tok::ObjBegin => "'{'",
-        Tok::ObjEnd => "'}'",
-        Tok::ArrBegin => "'['",
-        Tok::ArrEnd => "']'",
-        Tok::Str => "string",
-        Tok::Num => "number",
-        Tok::Bool => "boolean",
-        Tok::Null => "null",
-        Tok::Colon => "colon",
-        Tok::Comma => "comma",
-        Tok::End => "end",
+        Tok::ObjBegin => "T_OBJ_BEGIN",
+        Tok::ObjEnd => "T_OBJ_END",
+        Tok::ArrBegin => "T_ARR_BEGIN",
+        Tok::ArrEnd => "T_ARR_END",
+        Tok::Str => "T_STRING",
+        Tok::Num => "T_NUMBER",
+        Tok::Bool => "T_BOOLEAN",
+        Tok::Null => "T_NULL",
+        Tok::Colon => "T_COLON",
+        Tok::Comma => "T_COMMA",
+        Tok::End => "T_END",
         Tok::Error => "invalid token",
     }
 }

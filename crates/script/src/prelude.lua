@@ -86,7 +86,7 @@ local function handler(err)
   if real_type(err) ~= 'table' then
     err = { err = 'ERR ' .. real_tostring(err) }
   end
-  if i then
+  if i and not real_rawget(err, 'no_position') then
     err.source = i.source
     err.line = i.currentline
   end

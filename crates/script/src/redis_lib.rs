@@ -100,7 +100,14 @@ pub fn install(lua: &Lua, g: &Table, version: &str, version_num: i64) -> mlua::R
         move |lua: &Lua, args: MultiValue| -> mlua::Result<MultiValue> {
             let s = match (args.len(), args.front()) {
                 (1, Some(Value::String(s))) => s.as_bytes().to_vec(),
-                _ => return fail(lua, "wrong number or type of arguments"),
+                // Raised without the script position, as Redis does.
+                _ => {
+                    let e = error_table(lua, b"wrong number or type of arguments")?;
+                    if let Value::Table(t) = &e {
+                        t.raw_set("no_position", true)?;
+                    }
+                    return Ok(MultiValue::from_iter([Value::Boolean(false), e]));
+                }
             };
             let t = lua.create_table_with_capacity(0, 1)?;
             if is_err {

@@ -34,7 +34,7 @@ pub fn parse_shebang(body: &[u8]) -> Result<(u32, usize), String> {
     let mut parts = line.split(|&c| c == b' ').filter(|p| !p.is_empty());
     let engine = parts.next().unwrap_or(b"#!");
     if engine != b"#!lua" {
-        return Err(format!("ERR Unexpected engine in script shebang: {}", String::from_utf8_lossy(&engine[2..])));
+        return Err(format!("ERR Unexpected engine in script shebang: {}", String::from_utf8_lossy(engine)));
     }
     let mut f = 0;
     for p in parts {
