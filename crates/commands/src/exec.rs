@@ -303,11 +303,13 @@ fn run_locked<'s>(
         Locking::World => {
             // Our own shared slot must be free before taking every slot.
             *world = None;
-            Some(srv.world.exclusive())
+            // A running script holds the world: wait, or answer BUSY.
+            Some(crate::scripting::busy::exclusive(srv, def)?)
         }
         _ => {
             if world.is_none() {
-                *world = Some(srv.world.shared(conn.thread));
+                // None: an ALLOW_BUSY command while a script holds the world.
+                *world = crate::scripting::busy::shared(srv, conn.thread, def)?;
             }
             None
         }

@@ -60,6 +60,8 @@ pub struct Server {
     /// The `Arc` this server lives in, for background threads (BGSAVE);
     /// set by whoever shares it ([`Server::share`]).
     pub this: std::sync::OnceLock<std::sync::Weak<Server>>,
+    /// The Lua engine and the running script's state.
+    pub scripting: crate::scripting::Scripting,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -171,6 +173,7 @@ impl Server {
             tracking: Default::default(),
             rdb: Default::default(),
             this: Default::default(),
+            scripting: Default::default(),
             config,
         }
     }

@@ -26,6 +26,7 @@ pub static FAMILIES: &[&[CommandDef]] = &[
     crate::geo::COMMANDS,
     crate::stream::COMMANDS,
     crate::persistence::COMMANDS,
+    crate::scripting::COMMANDS,
     crate::server::client_cmd::COMMANDS,
     crate::server::command_cmd::COMMANDS,
     crate::server::config_cmd::COMMANDS,

@@ -5,6 +5,7 @@
 mod double;
 mod inline;
 mod parse;
+pub mod sha1;
 mod write;
 
 pub use double::{format_double, format_double_fpconv, write_double, DOUBLE_MAX_LEN};

@@ -43,7 +43,10 @@ impl ActiveExpire {
                 continue;
             }
             {
-                let _world = srv.world.shared(srv.world.background_slot());
+                // A script (or other world holder) may keep the world for
+                // long: give up this cycle rather than stall the cron loop
+                // (which must still notice SHUTDOWN).
+                let Some(_world) = srv.world.shared_for(srv.world.background_slot(), std::time::Duration::from_millis(10)) else { break };
                 let mut s = db.lock(self.stripe);
                 loop {
                     let (sampled, n) = s.expire_step(moon_store::clock::now_ms(), STEP_BUCKETS * effort as usize);

@@ -93,6 +93,7 @@ pub static PARAMS: &[Param] = &[
     ),
     Param::new("dynamic-hz", Kind::Bool, "yes", 0, "accepted for compatibility; Moon's expiry is time-budgeted"),
     Param::new("active-expire-effort", Kind::Int { min: 1, max: 10 }, "1", 0, "active expiry effort (1-10)"),
+    Param::new("busy-reply-threshold", Kind::Int { min: 0, max: i64::MAX }, "5000", 0, "ms a script may run before other clients get BUSY"),
     Param::new("lazyfree-lazy-user-del", Kind::Bool, "no", 0, "DEL behaves like UNLINK"),
     Param::new("lazyfree-lazy-user-flush", Kind::Bool, "no", 0, "FLUSHALL/FLUSHDB default to ASYNC"),
     // Collection encodings (compact "listpack"/"intset" forms below these sizes)

@@ -9,5 +9,6 @@ mod harness;
 mod persistence;
 mod protocol;
 mod pubsub;
+mod scripting;
 mod startup;
 mod tls;

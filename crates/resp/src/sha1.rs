@@ -1,5 +1,5 @@
-//! SHA-1 (FIPS 180-4), for DEBUG DIGEST, which Redis defines over SHA-1.
-//! Not used for anything security-related.
+//! SHA-1 (FIPS 180-4), for DEBUG DIGEST and script ids (EVALSHA,
+//! redis.sha1hex), which Redis defines over SHA-1. Not used for security.
 
 pub struct Sha1 {
     h: [u32; 5],

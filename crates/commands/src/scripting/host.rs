@@ -1,0 +1,81 @@
+//! redis.call / redis.pcall: the checks Redis makes on a command called
+//! from a script, then the command itself through the normal nested path
+//! (`exec::run_nested`) into the script's scratch buffer.
+
+use crate::client::ConnState;
+use crate::spec::flag;
+use crate::state::Server;
+use moon_resp::{Argv, Out, Protocol};
+use std::sync::atomic::Ordering::Relaxed;
+
+pub struct CallHost<'a> {
+    pub srv: &'a Server,
+    pub conn: &'a mut ConnState,
+    pub now: i64,
+    /// EVAL_RO / EVALSHA_RO / FCALL_RO or a no-writes script.
+    pub read_only: bool,
+    /// A script with a shebang that did not declare allow-oom.
+    pub deny_oom: bool,
+    buf: Vec<u8>,
+    offs: Vec<(usize, usize)>,
+}
+
+impl<'a> CallHost<'a> {
+    pub fn new(srv: &'a Server, conn: &'a mut ConnState, now: i64, read_only: bool, deny_oom: bool) -> Self {
+        CallHost { srv, conn, now, read_only, deny_oom, buf: Vec::new(), offs: Vec::new() }
+    }
+
+    /// The table entry of a command line, with the script-call errors.
+    fn check(&self, args: &[&[u8]]) -> Result<(), String> {
+        let table = &self.srv.table;
+        let Some(mut id) = table.lookup(args[0]) else { return Err("Unknown Redis command called from script".into()) };
+        if !table.get(id).def.subcommands.is_empty() && args.len() >= 2 {
+            match table.lookup_sub(id, args[1]) {
+                Some(s) => id = s,
+                None => return Err("Unknown Redis command called from script".into()),
+            }
+        }
+        let def = table.get(id).def;
+        let argc = args.len() as i32;
+        if (def.arity > 0 && argc != def.arity) || argc < -def.arity {
+            return Err("Wrong number of args calling Redis command from script".into());
+        }
+        if def.has(flag::NOSCRIPT) {
+            return Err("This Redis command is not allowed from script".into());
+        }
+        if def.has(flag::WRITE) {
+            if self.read_only {
+                return Err("Write commands are not allowed from read-only scripts.".into());
+            }
+            self.srv.scripting.wrote.store(true, Relaxed);
+        }
+        let maxmemory = self.srv.config.hot.maxmemory.load(Relaxed);
+        if def.has(flag::DENYOOM) && maxmemory != 0 && self.deny_oom && self.srv.used_memory() > maxmemory {
+            return Err("-OOM command not allowed when used memory > 'maxmemory'.".into());
+        }
+        Ok(())
+    }
+}
+
+impl moon_script::Host for CallHost<'_> {
+    fn call(&mut self, args: &[&[u8]], resp3: bool, out: &mut Out) -> Result<(), String> {
+        self.check(args)?;
+        self.buf.clear();
+        self.offs.clear();
+        for a in args {
+            self.offs.push((self.buf.len(), self.buf.len() + a.len()));
+            self.buf.extend_from_slice(a);
+        }
+        out.proto = if resp3 { Protocol::Resp3 } else { Protocol::Resp2 };
+        let argv = Argv::new(&self.buf, &self.offs);
+        crate::exec::run_nested(self.srv, self.conn, out, &argv, self.now);
+        Ok(())
+    }
+
+    fn log(&mut self, level: i64, msg: &[u8]) {
+        let _ = (level, msg);
+        // Moon's log sink is stderr; Redis writes script logs to its log
+        // file at the given level.
+        eprintln!("{}", String::from_utf8_lossy(msg));
+    }
+}

@@ -1,0 +1,73 @@
+use crate::testing::TestClient;
+
+fn sha(body: &str) -> String {
+    String::from_utf8(moon_script::sha1_hex(body.as_bytes()).to_vec()).unwrap()
+}
+
+#[test]
+fn eval_runs_commands() {
+    let mut c = TestClient::new();
+    assert_eq!(c.run(&["eval", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"]), "+OK\r\n");
+    assert_eq!(c.run(&["get", "k"]), "$1\r\nv\r\n");
+    assert_eq!(c.run(&["eval", "return redis.call('get', KEYS[1])", "1", "k"]), "$1\r\nv\r\n");
+    assert_eq!(
+        c.run(&["eval", "return redis.call('incr', 'k')", "0"]).starts_with("-ERR value is not an integer or out of range script: "),
+        true
+    );
+}
+
+#[test]
+fn script_call_checks() {
+    let mut c = TestClient::new();
+    let b = "return redis.call('nosuch')";
+    assert_eq!(
+        c.run(&["eval", b, "0"]),
+        format!("-ERR Unknown Redis command called from script script: {}, on @user_script:1.\r\n", sha(b))
+    );
+    let b = "return redis.call('get')";
+    assert_eq!(
+        c.run(&["eval", b, "0"]),
+        format!("-ERR Wrong number of args calling Redis command from script script: {}, on @user_script:1.\r\n", sha(b))
+    );
+    let b = "return redis.call('eval', 'return 1', '0')";
+    assert_eq!(
+        c.run(&["eval", b, "0"]),
+        format!("-ERR This Redis command is not allowed from script script: {}, on @user_script:1.\r\n", sha(b))
+    );
+    let b = "return redis.call('set', 'a', 'b')";
+    assert_eq!(
+        c.run(&["eval_ro", b, "0"]),
+        format!("-ERR Write commands are not allowed from read-only scripts. script: {}, on @user_script:1.\r\n", sha(b))
+    );
+    let b = "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')";
+    assert_eq!(
+        c.run(&["eval", b, "0"]),
+        format!("-ERR Write commands are not allowed from read-only scripts. script: {}, on @user_script:2.\r\n", sha(b))
+    );
+    assert_eq!(c.run(&["eval", "#!lua flags=bogus\nreturn 1", "0"]), "-ERR Unexpected flag in script shebang: bogus\r\n");
+}
+
+#[test]
+fn numkeys_and_evalsha() {
+    let mut c = TestClient::new();
+    assert_eq!(c.run(&["eval", "return 1", "-1"]), "-ERR Number of keys can't be negative\r\n");
+    assert_eq!(c.run(&["eval", "return 1", "2", "a"]), "-ERR Number of keys can't be greater than number of args\r\n");
+    assert_eq!(c.run(&["eval", "return 1", "x"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(c.run(&["evalsha", &sha("return 7"), "0"]), "-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    assert_eq!(c.run(&["script", "load", "return 7"]), format!("$40\r\n{}\r\n", sha("return 7")));
+    assert_eq!(c.run(&["evalsha", &sha("return 7").to_uppercase(), "0"]), ":7\r\n");
+    assert_eq!(c.run(&["script", "exists", &sha("return 7"), "nope"]), "*2\r\n:1\r\n:0\r\n");
+    assert_eq!(c.run(&["script", "flush", "x"]), "-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n");
+    assert_eq!(c.run(&["script", "flush", "async"]), "+OK\r\n");
+    assert_eq!(c.run(&["script", "exists", &sha("return 7")]), "*1\r\n:0\r\n");
+    assert_eq!(c.run(&["script", "kill"]), "-NOTBUSY No scripts in execution right now.\r\n");
+}
+
+#[test]
+fn select_in_script_keeps_caller_db() {
+    let mut c = TestClient::new();
+    assert_eq!(c.run(&["eval", "redis.call('select', 5) return redis.call('set', 'x', 1)", "0"]), "+OK\r\n");
+    assert_eq!(c.run(&["exists", "x"]), ":0\r\n");
+    c.run(&["select", "5"]);
+    assert_eq!(c.run(&["exists", "x"]), ":1\r\n");
+}
