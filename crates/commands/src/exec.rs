@@ -304,7 +304,7 @@ fn run_locked<'s>(
             // Our own shared slot must be free before taking every slot.
             *world = None;
             // A running script holds the world: wait, or answer BUSY.
-            Some(crate::scripting::busy::exclusive(srv, def)?)
+            crate::scripting::busy::exclusive(srv, def)?
         }
         _ => {
             if world.is_none() {

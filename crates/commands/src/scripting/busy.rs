@@ -47,12 +47,20 @@ pub fn shared<'s>(srv: &'s Server, thread: usize, def: &CommandDef) -> Result<Op
     }
 }
 
-/// The exclusive world lock, or BUSY while a script runs too long.
-pub fn exclusive<'s>(srv: &'s Server, def: &CommandDef) -> Result<Exclusive<'s>, CmdError> {
+/// The exclusive world lock, or None for an ALLOW_BUSY command while a
+/// script runs (SHUTDOWN NOSAVE), or BUSY while a script runs too long.
+pub fn exclusive<'s>(srv: &'s Server, def: &CommandDef) -> Result<Option<Exclusive<'s>>, CmdError> {
     loop {
-        busy_check(srv, def)?;
+        if busy_check(srv, def)?.is_none() {
+            return Ok(None);
+        }
         if let Some(g) = srv.world.exclusive_for(TRY) {
-            return Ok(g);
+            return Ok(Some(g));
         }
     }
+}
+
+/// Whether a script is running now (the caller then holds no world lock).
+pub fn script_running(srv: &Server) -> bool {
+    srv.scripting.running_since.load(Relaxed) != 0
 }

@@ -71,6 +71,11 @@ fn shutdown(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     // given; a running BGSAVE is stopped first. A failed save stops the
     // shutdown unless FORCE, as in Redis.
     if save || (!nosave && !crate::persistence::bgsave::save_points(ctx.srv).is_empty()) {
+        // A running script holds the keyspace: only SHUTDOWN NOSAVE may
+        // end the server then.
+        if crate::scripting::busy::script_running(ctx.srv) {
+            return Err(crate::scripting::busy::BUSY);
+        }
         if let Err(e) = crate::persistence::bgsave::save_for_shutdown(ctx.srv) {
             eprintln!("{e}");
             if !force {

@@ -12,3 +12,4 @@ mod pubsub;
 mod scripting;
 mod startup;
 mod tls;
+mod transactions;
