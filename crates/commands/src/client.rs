@@ -141,9 +141,13 @@ impl ClientHandle {
             return;
         }
         m.extend_from_slice(bytes);
-        self.has_mail.store(true, Ordering::Release);
+        // Only the first delivery since the connection last drained the
+        // mailbox needs to wake it: that wake-up takes everything queued.
+        let pending = self.has_mail.swap(true, Ordering::AcqRel);
         drop(m);
-        (self.wake)();
+        if !pending {
+            (self.wake)();
+        }
     }
 
     /// Take what was queued for this client (empty if nothing).
