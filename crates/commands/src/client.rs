@@ -157,7 +157,10 @@ impl ClientHandle {
         }
         let mut m = self.mailbox.lock();
         self.has_mail.store(false, Ordering::Relaxed);
-        std::mem::take(&mut *m)
+        // The next batch is likely as big as this one: one allocation up
+        // front rather than a run of doublings under the publishers' lock.
+        let next = Vec::with_capacity(m.len().min(64 * 1024));
+        std::mem::replace(&mut *m, next)
     }
 
     pub fn resp3(&self) -> bool {
