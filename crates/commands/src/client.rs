@@ -64,10 +64,55 @@ pub struct ClientHandle {
     pub sub_counts: [AtomicUsize; 3],
     /// The connection speaks RESP3 (how messages are framed for it).
     resp3: AtomicBool,
+    /// Since when (unix ms) the mailbox has been over the soft output
+    /// limit (0: it is not).
+    soft_since: AtomicI64,
     /// The mailbox has bytes: checked (one load) before each batch, so
     /// messages published before a command are written before its reply.
     has_mail: AtomicBool,
     wake: Box<dyn Fn() + Send + Sync>,
+}
+
+/// One class of client-output-buffer-limit, applied to a mailbox.
+#[derive(Clone, Copy, Debug)]
+pub struct OutputLimit {
+    pub hard: usize,
+    /// 0: no soft limit.
+    pub soft: usize,
+    pub soft_ms: i64,
+}
+
+/// Bound for a class whose hard limit is 0 (unlimited in Redis): a
+/// mailbox still can't grow past it.
+const UNLIMITED_CAP: usize = 256 << 20;
+
+impl OutputLimit {
+    /// From a client-output-buffer-limit class (hard, soft, seconds).
+    pub fn from_class(class: &[AtomicI64; 3]) -> OutputLimit {
+        let v = |i: usize| class[i].load(Ordering::Relaxed).max(0);
+        let hard = match v(0) {
+            0 => UNLIMITED_CAP,
+            n => n as usize,
+        };
+        OutputLimit { hard, soft: v(1) as usize, soft_ms: v(2) * 1000 }
+    }
+
+    /// Track how long `len` bytes have been over the soft limit; true once
+    /// that has lasted longer than allowed.
+    fn soft_exceeded_too_long(&self, since: &AtomicI64, len: usize) -> bool {
+        if self.soft == 0 || len <= self.soft {
+            since.store(0, Ordering::Relaxed);
+            return false;
+        }
+        let now = moon_store::clock::now_ms();
+        match since.load(Ordering::Relaxed) {
+            0 => {
+                since.store(now, Ordering::Relaxed);
+                false
+            }
+            t => now - t > self.soft_ms,
+        }
+    }
 }
 
 /// Add to a counter that only the owning I/O thread writes: a plain load
@@ -119,6 +164,7 @@ impl ClientHandle {
             sub_counts: Default::default(),
             resp3: AtomicBool::new(false),
             has_mail: AtomicBool::new(false),
+            soft_since: AtomicI64::new(0),
             wake,
         }
     }
@@ -130,11 +176,14 @@ impl ClientHandle {
     }
 
     /// Queue bytes for this client's socket. A client whose queue passes
-    /// `limit` bytes (it stopped reading) is disconnected instead, so a
-    /// stalled MONITOR can't grow the server's memory without bound.
-    pub fn deliver(&self, bytes: &[u8], limit: usize) {
+    /// the hard limit, or stays over the soft limit for its seconds (it
+    /// stopped reading, or reads too slowly), is disconnected instead, as
+    /// Redis' client-output-buffer-limit does, so a stalled subscriber or
+    /// MONITOR can't grow the server's memory without bound.
+    pub fn deliver(&self, bytes: &[u8], limit: &OutputLimit) {
         let mut m = self.mailbox.lock();
-        if m.len() + bytes.len() > limit {
+        let len = m.len() + bytes.len();
+        if len > limit.hard || limit.soft_exceeded_too_long(&self.soft_since, len) {
             m.clear();
             drop(m);
             self.kill();
@@ -298,11 +347,22 @@ mod tests {
     #[test]
     fn a_client_that_stops_reading_is_cut_off_at_the_limit() {
         let h = ClientHandle::new(1, "a".into(), "b".into(), 0, false, Box::new(|| {}));
-        h.deliver(&[0; 600], 1000);
+        h.deliver(&[0; 600], &OutputLimit { hard: 1000, soft: 0, soft_ms: 0 });
         assert_eq!(h.mailbox.lock().len(), 600);
         assert!(!h.kill_requested.load(Ordering::Relaxed));
-        h.deliver(&[0; 600], 1000);
+        h.deliver(&[0; 600], &OutputLimit { hard: 1000, soft: 0, soft_ms: 0 });
         assert!(h.kill_requested.load(Ordering::Relaxed));
         assert!(h.mailbox.lock().is_empty(), "the queue is freed, not kept");
+    }
+
+    #[test]
+    fn over_the_soft_limit_for_too_long_is_cut_off() {
+        let h = ClientHandle::new(1, "a".into(), "b".into(), 0, false, Box::new(|| {}));
+        let limit = OutputLimit { hard: 10_000, soft: 100, soft_ms: 50 };
+        h.deliver(&[0; 200], &limit);
+        assert!(!h.kill_requested.load(Ordering::Relaxed), "over the soft limit only just now");
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        h.deliver(&[0; 10], &limit);
+        assert!(h.kill_requested.load(Ordering::Relaxed));
     }
 }

@@ -457,8 +457,6 @@ fn add_slowlog(srv: &Server, conn: &ConnState, argv: &Argv, dur_us: u64, now: i6
     log.entries.truncate(max_len);
 }
 
-const MONITOR_QUEUE_CAP: usize = 256 << 20;
-
 fn feed_monitors(srv: &Server, conn: &ConnState, argv: &Argv, now_ms: i64) {
     let us = clock::now_us();
     let _ = now_ms;
@@ -468,11 +466,10 @@ fn feed_monitors(srv: &Server, conn: &ConnState, argv: &Argv, now_ms: i64) {
         line.push_str(&repr(a));
     }
     line.push_str("\r\n");
-    // Redis gives monitors the "normal" class limits (none by default);
-    // Moon falls back to a fixed cap so a stalled monitor stays bounded.
-    let hard = srv.config.hot.obuf_normal[0].load(Relaxed);
-    let limit = if hard > 0 { hard as usize } else { MONITOR_QUEUE_CAP };
+    // Redis gives monitors the "normal" class limits (none by default;
+    // the mailbox still has a fixed cap, so a stalled monitor stays bounded).
+    let limit = crate::client::OutputLimit::from_class(&srv.config.hot.obuf_normal);
     for m in srv.clients.monitors.lock().iter() {
-        m.deliver(line.as_bytes(), limit);
+        m.deliver(line.as_bytes(), &limit);
     }
 }

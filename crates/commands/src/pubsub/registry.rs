@@ -5,7 +5,7 @@
 //! whose mailbox passes client-output-buffer-limit pubsub's hard limit is
 //! disconnected instead, so one that stops reading can't grow memory.
 
-use crate::client::ClientHandle;
+use crate::client::{ClientHandle, OutputLimit};
 use crate::util::glob_match;
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
@@ -78,7 +78,7 @@ impl Channels {
         let Some(subs) = shard.get(channel) else { return 0 };
         let limit = frames.limit;
         for s in subs {
-            s.deliver(frames.for_client(s), limit);
+            s.deliver(frames.for_client(s), &limit);
         }
         subs.len()
     }
@@ -89,7 +89,7 @@ struct Frames<'a> {
     build: &'a dyn Fn(bool) -> Vec<u8>,
     resp2: Option<Vec<u8>>,
     resp3: Option<Vec<u8>>,
-    limit: usize,
+    limit: OutputLimit,
 }
 
 impl Frames<'_> {
@@ -115,13 +115,9 @@ pub struct PubSub {
     pub clients: AtomicUsize,
 }
 
-/// Bytes a subscriber may have queued before it is disconnected.
-pub fn queue_limit(srv: &crate::state::Server) -> usize {
-    match srv.config.hot.obuf_pubsub[0].load(Ordering::Relaxed) {
-        n if n > 0 => n as usize,
-        // No hard limit configured: still bounded.
-        _ => 256 << 20,
-    }
+/// The pubsub class of client-output-buffer-limit.
+pub fn queue_limit(srv: &crate::state::Server) -> OutputLimit {
+    OutputLimit::from_class(&srv.config.hot.obuf_pubsub)
 }
 
 impl PubSub {
@@ -147,7 +143,7 @@ impl PubSub {
 
     /// PUBLISH: deliver to the channel's subscribers and to every pattern
     /// subscription matching it; returns the number of receivers.
-    pub fn publish(&self, channel: &[u8], message: &[u8], limit: usize) -> usize {
+    pub fn publish(&self, channel: &[u8], message: &[u8], limit: OutputLimit) -> usize {
         let build = |resp3: bool| frame(resp3, &[b"message", channel, message]);
         let mut frames = Frames { build: &build, resp2: None, resp3: None, limit };
         let mut n = self.channels.deliver(channel, &mut frames);
@@ -157,7 +153,7 @@ impl PubSub {
         }
         for (p, s) in ps.iter() {
             if glob_match(p, channel, false) {
-                s.deliver(&frame(s.resp3(), &[b"pmessage", p, channel, message]), limit);
+                s.deliver(&frame(s.resp3(), &[b"pmessage", p, channel, message]), &limit);
                 n += 1;
             }
         }
@@ -165,7 +161,7 @@ impl PubSub {
     }
 
     /// SPUBLISH: shard channel subscribers only.
-    pub fn spublish(&self, channel: &[u8], message: &[u8], limit: usize) -> usize {
+    pub fn spublish(&self, channel: &[u8], message: &[u8], limit: OutputLimit) -> usize {
         let build = |resp3: bool| frame(resp3, &[b"smessage", channel, message]);
         let mut frames = Frames { build: &build, resp2: None, resp3: None, limit };
         self.shard_channels.deliver(channel, &mut frames)

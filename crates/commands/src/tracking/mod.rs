@@ -159,7 +159,7 @@ impl Tracking {
     }
 
     /// Deliver one invalidation for `t` (a key, or None for "all").
-    fn send(&self, srv: &Server, t: &Tracker, key: Option<&[u8]>, limit: usize) {
+    fn send(&self, srv: &Server, t: &Tracker, key: Option<&[u8]>, limit: crate::client::OutputLimit) {
         let target = if t.redirect == 0 {
             t.handle.clone()
         } else {
@@ -172,7 +172,7 @@ impl Tracking {
                         out.push(2);
                         out.bulk(b"tracking-redir-broken");
                         out.int(t.redirect as i64);
-                        t.handle.deliver(&out.buf, limit);
+                        t.handle.deliver(&out.buf, &limit);
                     }
                     return;
                 }
@@ -198,7 +198,7 @@ impl Tracking {
             }
             None => out.null_array(),
         }
-        target.deliver(&out.buf, limit);
+        target.deliver(&out.buf, &limit);
     }
 }
 
