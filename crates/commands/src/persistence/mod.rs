@@ -4,6 +4,7 @@
 
 pub mod bgsave;
 mod debug;
+mod migrate;
 mod restore;
 mod save;
 #[cfg(test)]
@@ -15,13 +16,22 @@ pub use debug::{digest, digest_value, reload};
 pub use save::{load_from_disk, rdb_path, save_to_disk, LoadReport};
 
 use crate::evict::Policy;
-use crate::spec::{cat, cmd, flag::*, kf, CommandDef, KeySpec, Locking};
+use crate::spec::{cat, cmd, flag::*, kf, BeginSearch, CommandDef, FindKeys, KeySpec, Locking};
 use crate::state::Server;
 use moon_persist::file::AccessInfo;
 use moon_persist::{Limits, SaveOpts};
 use moon_store::set::SetLimits;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicI64, AtomicU64};
+
+const MIGRATE_KEYS: &[KeySpec] = &[
+    KeySpec::single(3, kf::RW | kf::ACCESS | kf::DELETE),
+    KeySpec {
+        flags: kf::RW | kf::ACCESS | kf::DELETE | kf::INCOMPLETE,
+        begin: BeginSearch::Keyword { keyword: "KEYS", startfrom: -2 },
+        find: FindKeys::Range { lastkey: -1, step: 1, limit: 0 },
+    },
+];
 
 pub static COMMANDS: &[CommandDef] = &[
     cmd("dump", 2, READONLY, cat::KEYSPACE, &[KeySpec::single(1, kf::RO | kf::ACCESS)], restore::dump, "generic"),
@@ -34,6 +44,7 @@ pub static COMMANDS: &[CommandDef] = &[
         restore::restore,
         "generic",
     ),
+    cmd("migrate", -6, WRITE, cat::KEYSPACE | cat::DANGEROUS, MIGRATE_KEYS, migrate::migrate, "generic"),
     cmd("save", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT | NO_MULTI, 0, &[], save::save, "server").locking(Locking::World),
     cmd("bgsave", -1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT, 0, &[], bgsave::bgsave, "server").locking(Locking::World),
     cmd("lastsave", 1, LOADING | STALE | FAST, cat::ADMIN | cat::DANGEROUS, &[], save::lastsave, "server").locking(Locking::None),

@@ -6,6 +6,7 @@ mod acl;
 mod blocking;
 mod commands;
 mod harness;
+mod migrate;
 mod persistence;
 mod protocol;
 mod pubsub;
