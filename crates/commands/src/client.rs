@@ -60,6 +60,8 @@ pub struct ClientHandle {
     pub multi_queued: AtomicI64,
     pub watch_count: AtomicUsize,
     pub watch_dirty: AtomicBool,
+    /// CLIENT TRACKING mode, for CLIENT LIST (the connection owns it).
+    pub tracking: Mutex<Option<Arc<crate::tracking::Tracker>>>,
     /// Subscribed channels, patterns and shard channels (CLIENT LIST).
     pub sub_counts: [AtomicUsize; 3],
     /// The connection speaks RESP3 (how messages are framed for it).
@@ -161,6 +163,7 @@ impl ClientHandle {
             multi_queued: AtomicI64::new(-1),
             watch_count: AtomicUsize::new(0),
             watch_dirty: AtomicBool::new(false),
+            tracking: Mutex::new(None),
             sub_counts: Default::default(),
             resp3: AtomicBool::new(false),
             has_mail: AtomicBool::new(false),

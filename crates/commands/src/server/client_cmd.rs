@@ -104,11 +104,18 @@ struct Current<'a> {
     cmd: &'a str,
     argv_mem: usize,
     table: &'a crate::table::Table,
+    clients: &'a crate::client::Clients,
 }
 
 impl<'a> Current<'a> {
     fn of(ctx: &'a Ctx, argv: &Argv) -> Current<'a> {
-        Current { id: ctx.conn.id(), cmd: ctx.name(), argv_mem: argv.iter().map(|a| a.len()).sum(), table: &ctx.srv.table }
+        Current {
+            id: ctx.conn.id(),
+            cmd: ctx.name(),
+            argv_mem: argv.iter().map(|a| a.len()).sum(),
+            table: &ctx.srv.table,
+            clients: &ctx.srv.clients,
+        }
     }
 }
 
@@ -123,34 +130,23 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
     let is_self = h.id == cur.id;
     let age = (now_ms - h.created_ms).max(0) / 1000;
     let idle = if is_self { 0 } else { (now_ms - h.last_interaction_ms.load(Relaxed)).max(0) / 1000 };
-    let mut flags = String::new();
-    if meta.monitor {
-        flags.push('O');
-    }
-    if h.blocked.lock().is_some() {
-        flags.push('b');
-    }
-    if h.sub_counts.iter().any(|c| c.load(Relaxed) > 0) {
-        flags.push('P');
-    }
-    if h.watch_dirty.load(Relaxed) {
-        flags.push('d');
-    }
-    if h.multi_queued.load(Relaxed) >= 0 {
-        flags.push('x');
-    }
-    if h.kill_requested.load(Relaxed) {
-        flags.push('A');
-    }
-    if h.is_unix {
-        flags.push('U');
-    }
-    if meta.no_evict {
-        flags.push('e');
-    }
-    if meta.no_touch {
-        flags.push('T');
-    }
+    // Redis' letters, in Redis' order.
+    let tracking = h.tracking.lock().clone();
+    let flag_list = [
+        (meta.monitor, 'O'),
+        (h.sub_counts.iter().any(|c| c.load(Relaxed) > 0), 'P'),
+        (h.multi_queued.load(Relaxed) >= 0, 'x'),
+        (h.blocked.lock().is_some(), 'b'),
+        (tracking.is_some(), 't'),
+        (tracking.as_ref().is_some_and(|t| t.redirect != 0 && cur.clients.get(t.redirect).is_none()), 'R'),
+        (tracking.as_ref().is_some_and(|t| t.bcast), 'B'),
+        (h.watch_dirty.load(Relaxed), 'd'),
+        (h.kill_requested.load(Relaxed), 'A'),
+        (h.is_unix, 'U'),
+        (meta.no_evict, 'e'),
+        (meta.no_touch, 'T'),
+    ];
+    let mut flags: String = flag_list.iter().filter(|(on, _)| *on).map(|(_, c)| *c).collect();
     if flags.is_empty() {
         flags.push('N');
     }
@@ -170,7 +166,7 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} watch={} \
          qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events={} cmd={} \
-         user={} redir=-1 resp={} lib-name={} lib-ver={} io-thread={} tot-net-in={} tot-net-out={} tot-cmds={}",
+         user={} redir={} resp={} lib-name={} lib-ver={} io-thread={} tot-net-in={} tot-net-out={} tot-cmds={}",
         h.id,
         h.addr,
         h.laddr,
@@ -192,6 +188,7 @@ fn info_line(h: &ClientHandle, now_ms: i64, cur: &Current, line: &mut String) {
         events,
         cmd,
         meta.user,
+        tracking.as_ref().map_or(-1, |t| t.redirect as i64),
         meta.resp,
         String::from_utf8_lossy(&meta.lib_name),
         String::from_utf8_lossy(&meta.lib_ver),
@@ -254,7 +251,7 @@ fn info(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 
 /// The CLIENT INFO line of `h` while it runs `cmd` (ACL LOG's client-info).
 pub fn client_info_line(srv: &crate::state::Server, h: &ClientHandle, cmd: &str, argv_mem: usize) -> String {
-    let cur = Current { id: h.id, cmd, argv_mem, table: &srv.table };
+    let cur = Current { id: h.id, cmd, argv_mem, table: &srv.table, clients: &srv.clients };
     let mut text = String::new();
     info_line(h, clock::now_ms(), &cur, &mut text);
     text.truncate(text.trim_end().len());

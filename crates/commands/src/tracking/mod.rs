@@ -93,13 +93,15 @@ impl Tracking {
     }
 
     pub fn enable(&self, t: Arc<Tracker>) {
+        *t.handle.tracking.lock() = Some(t.clone());
         if self.clients.write().insert(t.handle.id, t).is_none() {
             self.count.fetch_add(1, Relaxed);
         }
     }
 
     pub fn disable(&self, id: u64) {
-        if self.clients.write().remove(&id).is_some() {
+        if let Some(t) = self.clients.write().remove(&id) {
+            *t.handle.tracking.lock() = None;
             self.count.fetch_sub(1, Relaxed);
         }
     }

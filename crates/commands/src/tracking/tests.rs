@@ -65,3 +65,16 @@ fn optin_tracks_only_after_caching_yes() {
     assert_eq!(c.run(&["CLIENT", "TRACKING", "OFF"]), "+OK\r\n");
     assert_eq!(c.run(&["CLIENT", "GETREDIR"]), ":-1\r\n");
 }
+
+#[test]
+fn client_list_shows_tracking_flags_and_redirect() {
+    let mut c = TestClient::new();
+    let field = |line: &str, f: &str| line.split(' ').find_map(|kv| kv.strip_prefix(&format!("{f}="))).unwrap_or("").trim().to_string();
+    let info = c.run(&["CLIENT", "INFO"]);
+    assert_eq!((field(&info, "flags"), field(&info, "redir")), ("N".into(), "-1".into()));
+    c.run(&["CLIENT", "TRACKING", "ON", "BCAST"]);
+    let info = c.run(&["CLIENT", "INFO"]);
+    assert_eq!((field(&info, "flags"), field(&info, "redir")), ("tB".into(), "0".into()));
+    c.run(&["CLIENT", "TRACKING", "OFF"]);
+    assert_eq!(field(&c.run(&["CLIENT", "INFO"]), "flags"), "N");
+}
