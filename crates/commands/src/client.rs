@@ -42,7 +42,9 @@ pub struct ClientHandle {
     pub kill_requested: AtomicBool,
     /// Bytes other clients queue for this one (MONITOR feed, later pub/sub
     /// messages); the connection task drains them after a `wake`.
-    pub mailbox: Mutex<Vec<u8>>,
+    /// A spin lock: held for a memcpy, and its unlock is a plain store
+    /// (a publish to many subscribers takes one per subscriber).
+    pub mailbox: moon_store::spin::SpinMutex<Vec<u8>>,
     pub qbuf: AtomicU64,
     pub omem: AtomicU64,
     /// I/O thread serving the connection, and its lifetime traffic; each
@@ -152,7 +154,7 @@ impl ClientHandle {
             last_cmd: AtomicUsize::new(0),
             db: AtomicUsize::new(0),
             kill_requested: AtomicBool::new(false),
-            mailbox: Mutex::new(Vec::new()),
+            mailbox: moon_store::spin::SpinMutex::new(Vec::new()),
             qbuf: AtomicU64::new(0),
             omem: AtomicU64::new(0),
             io_thread: AtomicUsize::new(0),
@@ -195,7 +197,11 @@ impl ClientHandle {
         m.extend_from_slice(bytes);
         // Only the first delivery since the connection last drained the
         // mailbox needs to wake it: that wake-up takes everything queued.
-        let pending = self.has_mail.swap(true, Ordering::AcqRel);
+        // (has_mail only changes under the mailbox lock.)
+        let pending = self.has_mail.load(Ordering::Relaxed);
+        if !pending {
+            self.has_mail.store(true, Ordering::Release);
+        }
         drop(m);
         if !pending {
             (self.wake)();
