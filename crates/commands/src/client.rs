@@ -263,6 +263,10 @@ pub struct ConnState {
     pub caching: Option<bool>,
     /// The connection's user as the ACL check last read it.
     pub acl: crate::acl::ConnAcl,
+    /// Keys (db, key) written inside EXEC or a script that someone may be
+    /// blocked on: served when the transaction or script is over, as Redis
+    /// does, not in its middle.
+    pub deferred_ready: Vec<(usize, Vec<u8>)>,
 }
 
 impl ConnState {
@@ -288,6 +292,7 @@ impl ConnState {
             tracking: None,
             caching: None,
             acl: Default::default(),
+            deferred_ready: Vec::new(),
         }
     }
 

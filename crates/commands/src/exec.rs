@@ -363,7 +363,14 @@ fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
         crate::multi::watch::touch_keys(srv, &ctx.ks, idx.iter().map(|&i| argv.get(i)));
     }
     if srv.blocking.any() && ctx.conn.blocked.is_none() {
-        crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+        if ctx.conn.in_exec {
+            let mut idx = Vec::new();
+            def.key_indexes(argv, &mut idx);
+            let db = ctx.ks.db_index;
+            ctx.conn.deferred_ready.extend(idx.iter().map(|&i| (db, argv.get(i).to_vec())));
+        } else {
+            crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+        }
     }
     if srv.tracking.any() && ctx.ks.dirty > 0 {
         let mut idx = Vec::new();

@@ -19,7 +19,7 @@ mod serve;
 pub mod timeout;
 
 pub use commands::{run_or_block, COMMANDS};
-pub use serve::{wake, wake_db, wake_moved};
+pub use serve::{serve_deferred, wake, wake_db, wake_moved};
 
 use crate::client::ClientHandle;
 use moon_resp::Protocol;

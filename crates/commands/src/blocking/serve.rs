@@ -151,6 +151,27 @@ pub fn wake_moved(srv: &Server, db: usize, key: &[u8], now: i64) {
     }
 }
 
+/// After EXEC or a script (the world still held exclusively): serve the
+/// clients blocked on keys it wrote.
+pub fn serve_deferred(srv: &Server, conn: &mut crate::client::ConnState, now: i64) {
+    let ready = std::mem::take(&mut conn.deferred_ready);
+    if ready.is_empty() || !srv.blocking.any() {
+        return;
+    }
+    let mut dbs: Vec<usize> = ready.iter().map(|(d, _)| *d).collect();
+    dbs.sort_unstable();
+    dbs.dedup();
+    for db in dbs {
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        for (d, k) in &ready {
+            if *d == db && !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        wake_in_db(srv, db, keys, now);
+    }
+}
+
 fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64) {
     let mut ks = KeyAccess::new(&srv.ks.dbs[db], db, now, false);
     ks.load_notify(srv);

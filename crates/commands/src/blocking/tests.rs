@@ -147,3 +147,15 @@ fn argument_errors() {
     assert_eq!(a.run(&["BZMPOP", "0", "1", "k", "MID"]), "-ERR syntax error\r\n");
     assert!(a.conn.blocked.is_none());
 }
+
+#[test]
+fn a_transaction_runs_whole_before_waiters_are_served() {
+    let (mut waiter, mut tx) = pair();
+    waiter.run(&["BLPOP", "k", "0"]);
+    tx.run(&["MULTI"]);
+    tx.run(&["RPUSH", "k", "a", "b"]);
+    tx.run(&["LPOP", "k"]);
+    // The transaction's own LPOP takes "a"; the waiter gets "b" after EXEC.
+    assert_eq!(tx.run(&["EXEC"]), "*2\r\n:2\r\n$1\r\na\r\n");
+    assert_eq!(waiter.served().unwrap(), "*2\r\n$1\r\nk\r\n$1\r\nb\r\n");
+}

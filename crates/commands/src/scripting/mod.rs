@@ -131,6 +131,9 @@ fn eval_generic(ctx: &mut Ctx, argv: &Argv, by_sha: bool, ro: bool) -> CmdResult
     srv.scripting.running_since.store(0, Relaxed);
     ctx.conn.in_exec = in_exec;
     ctx.conn.no_block = no_block;
+    if !in_exec {
+        crate::blocking::serve_deferred(srv, ctx.conn, ctx.ks.now);
+    }
     // SELECT inside a script does not change the caller's database.
     if ctx.conn.db != saved_db {
         ctx.conn.set_db(saved_db);
