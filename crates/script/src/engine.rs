@@ -84,6 +84,8 @@ impl Engine {
         crate::redis_lib::install(&lua, &globals, version, version_num)?;
         crate::bit::install(&lua, &globals)?;
         crate::cjson::install(&lua, &globals)?;
+        crate::cmsgpack::install(&lua, &globals)?;
+        crate::structlib::install(&lua, &globals)?;
 
         let prelude: Function = lua.load(include_str!("prelude.lua")).set_name("=moon").into_function()?;
         let (env, handler): (Table, Function) = prelude.call(globals.clone())?;
