@@ -9,6 +9,7 @@ mod cmsgpack;
 
 pub mod convert;
 mod engine;
+pub mod functions;
 
 mod redis_lib;
 pub mod shebang;
