@@ -29,9 +29,13 @@ pub static SUBS: &[CommandDef] = &[
 
 /// Publish the library and function counts FUNCTION STATS reports.
 pub(crate) fn update_counts(ctx: &Ctx, engine: &Engine) {
+    publish_counts(ctx.srv, engine);
+}
+
+pub(crate) fn publish_counts(srv: &crate::state::Server, engine: &Engine) {
     let libs = engine.libraries();
     let funcs = libs.libs.values().map(|l| l.functions.len()).sum();
-    *ctx.srv.scripting.lib_counts.lock() = (libs.libs.len(), funcs);
+    *srv.scripting.lib_counts.lock() = (libs.libs.len(), funcs);
 }
 
 pub(crate) fn fcall(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
