@@ -377,7 +377,10 @@ pub fn merge(mut dst: Libraries, src: Libraries, replace: bool) -> Result<Librar
         }
     }
     if let Some(f) = src.index.keys().find(|f| dst.index.contains_key(*f)) {
-        let e = format!("Function {f} already exists");
+        // The index holds lowercase names; the error shows the registered one.
+        let shown =
+            src.libs.values().flat_map(|l| l.functions.iter()).find(|x| x.name.eq_ignore_ascii_case(f)).map_or(f.as_str(), |x| &x.name);
+        let e = format!("Function {shown} already exists");
         for lib in removed {
             for f in &lib.functions {
                 dst.index.insert(f.name.to_ascii_lowercase(), lib.name.clone());
