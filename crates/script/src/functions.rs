@@ -231,14 +231,16 @@ pub(crate) fn install(lua: &mlua::Lua, globals: &Table, version: &str, version_n
 impl Engine {
     /// FUNCTION LOAD: compile and run a library, register its functions.
     /// Err is the reply text without the "ERR " prefix.
-    pub fn load_library(&mut self, code: &[u8], replace: bool) -> Result<String, String> {
+    /// `timed`: stop top-level code running past the load timeout (FUNCTION
+    /// LOAD); restoring a payload or an RDB file has no timeout, as in Redis.
+    pub fn load_library(&mut self, code: &[u8], replace: bool, timed: bool) -> Result<String, String> {
         let (name, header_end) = metadata(code)?;
         if !replace && self.libs.libs.contains_key(&name) {
             return Err(format!("Library '{name}' already exists"));
         }
         let env = self.fenv.env.clone();
         let chunk = self.compile(&code[header_end..], "@user_function", &env).map_err(|e| format!("Error compiling function: {e}"))?;
-        let funcs = self.run_loader(chunk)?;
+        let funcs = self.run_loader(chunk, timed)?;
         if funcs.is_empty() {
             return Err("No functions registered".into());
         }
@@ -258,14 +260,16 @@ impl Engine {
     }
 
     /// Run a library's top-level code in the load environment.
-    fn run_loader(&mut self, chunk: Function) -> Result<Vec<FunctionDef>, String> {
+    fn run_loader(&mut self, chunk: Function, timed: bool) -> Result<Vec<FunctionDef>, String> {
         let _ = self.fenv.state.raw_set("loading", true);
         if let Some(mut c) = self.lua.app_data_mut::<LoadCtx>() {
             c.active = true;
             c.funcs.clear();
         }
         self.kill.kill.store(false, Ordering::Relaxed);
-        self.kill.deadline.store(now_ms() + LOAD_TIMEOUT_MS, Ordering::Relaxed);
+        if timed {
+            self.kill.deadline.store(now_ms() + LOAD_TIMEOUT_MS, Ordering::Relaxed);
+        }
         let r = self.xpcall.call::<MultiValue>((chunk, self.handler.clone()));
         self.kill.deadline.store(0, Ordering::Relaxed);
         let timed_out = self.kill.kill.swap(false, Ordering::Relaxed);

@@ -104,7 +104,7 @@ pub fn insert_loaded(srv: &Server, loaded: Loaded) -> LoadReport {
     if !loaded.functions.is_empty() {
         let mut engine = srv.scripting.engine.lock();
         for code in &loaded.functions {
-            if let Err(e) = engine.load_library(code, true) {
+            if let Err(e) = engine.load_library(code, true, false) {
                 warnings.push(format!("function library not loaded: {e}"));
             }
         }

@@ -91,7 +91,7 @@ fn function_load(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     let code = argv.get(argv.len() - 1);
     let mut engine = ctx.srv.scripting.engine.lock();
-    let name = engine.load_library(code, replace).map_err(CmdError::err)?;
+    let name = engine.load_library(code, replace, true).map_err(CmdError::err)?;
     update_counts(ctx, &engine);
     ctx.ks.dirty += 1;
     ctx.out.bulk(name.as_bytes());
@@ -182,8 +182,12 @@ fn function_list(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 
 fn function_stats(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     let s = &ctx.srv.scripting;
-    let running = s.running.lock().clone();
     let since = s.running_since.load(Relaxed);
+    // Redis will not describe a running EVAL script here.
+    if since != 0 && !s.running_function.load(Relaxed) {
+        return Err(super::busy::BUSY);
+    }
+    let running = s.running.lock().clone();
     let (libs, funcs) = *s.lib_counts.lock();
     let out = &mut *ctx.out;
     out.map(2);
@@ -256,7 +260,7 @@ fn function_restore(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     // collide), then merge by the policy; on failure the old set stays.
     let mut loaded = Vec::new();
     for code in &codes {
-        match engine.load_library(code, false) {
+        match engine.load_library(code, false, false) {
             Ok(name) => loaded.push(name),
             Err(e) => {
                 engine.set_libraries(old);

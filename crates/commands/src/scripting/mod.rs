@@ -125,6 +125,11 @@ fn eval_generic(ctx: &mut Ctx, argv: &Argv, by_sha: bool, ro: bool) -> CmdResult
         if by_sha { engine.script_ci(argv.get(1)).ok_or(NOSCRIPT_ERR)? } else { engine.load_script(argv.get(1)).map_err(CmdError::raw)? };
     let flags = engine.script(&sha).map(|s| s.flags).unwrap_or(0);
     let compat = flags & script_flags::EVAL_COMPAT != 0;
+    // A script with a shebang declares whether it writes: *_RO refuses
+    // one that does not say no-writes before running it.
+    if ro && !compat && flags & script_flags::NO_WRITES == 0 {
+        return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+    }
     let read_only = ro || flags & script_flags::NO_WRITES != 0;
     let deny_oom = !compat && flags & script_flags::ALLOW_OOM == 0;
     if deny_oom && !read_only {
