@@ -34,6 +34,9 @@ pub struct FileOpts {
     pub redis_ver: String,
     pub used_mem: u64,
     pub now_ms: i64,
+    /// Function library codes, saved as FUNCTION2 records before the
+    /// databases (as Redis does).
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// What a save wrote.
@@ -77,6 +80,9 @@ pub(crate) fn header(out: &mut Vec<u8>, o: &FileOpts) {
     aux(out, "ctime", (o.now_ms / 1000).to_string().as_bytes());
     aux(out, "used-mem", o.used_mem.to_string().as_bytes());
     aux(out, "aof-base", b"0");
+    for code in &o.functions {
+        crate::functions::put_library(out, code);
+    }
 }
 
 /// SELECTDB and RESIZEDB before a database's keys.
@@ -189,6 +195,8 @@ pub struct Loaded {
     /// Non-fatal notes (records skipped).
     pub warnings: Vec<String>,
     pub aux: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Function library codes (FUNCTION2 records).
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// Set the LRU/LFU field of a loaded entry from its IDLE/FREQ record
@@ -268,10 +276,7 @@ pub fn parse(data: &[u8], o: &LoadOpts) -> Result<Loaded> {
                 skip_module_value(&mut r)?;
                 out.warnings.push(format!("skipped auxiliary data of module id {id:#x}"));
             }
-            t::OP_FUNCTION2 => {
-                r.skip_string()?;
-                out.warnings.push("skipped a function library (Moon has no functions yet)".into());
-            }
+            t::OP_FUNCTION2 => out.functions.push(r.string()?),
             t::OP_FUNCTION_PRE_GA => return err("function records of Redis 7.0 release candidates are not supported"),
             t::OP_EOF => break,
             ty if t::is_object_type(ty) => {

@@ -16,6 +16,7 @@ pub mod digest;
 pub mod dump;
 pub mod encode;
 pub mod file;
+pub mod functions;
 mod intset;
 mod listpack;
 mod lzf;

@@ -162,7 +162,15 @@ fn keyspace() -> Keyspace {
 }
 
 fn fopts(checksum: bool) -> FileOpts {
-    FileOpts { value: SaveOpts::default(), checksum, access: AccessInfo::None, redis_ver: "8.2.3".into(), used_mem: 1, now_ms: NOW }
+    FileOpts {
+        value: SaveOpts::default(),
+        checksum,
+        access: AccessInfo::None,
+        redis_ver: "8.2.3".into(),
+        used_mem: 1,
+        now_ms: NOW,
+        functions: Vec::new(),
+    }
 }
 
 fn lopts() -> LoadOpts {
@@ -359,4 +367,23 @@ fn older_stream_types_load() {
     let c = g.consumer(b"c").unwrap();
     assert_eq!((c.seen_time, c.active_time), (NOW - 3, NOW - 3));
     assert_eq!(g.pel[&StreamId::new(5, 0)].delivery_count, 1);
+}
+
+#[test]
+fn function_libraries_round_trip_in_files_and_dump_payloads() {
+    let ks = Keyspace::new(16, 16);
+    let code =
+        b"#!lua name=lib\nredis.register_function('f', function() return 'a fairly long body that compresses, compresses, compresses' end)"
+            .to_vec();
+    let mut o = fopts(true);
+    o.functions = vec![code.clone(), b"#!lua name=x\n".to_vec()];
+    let mut buf = vec![];
+    file::save(&ks, &mut buf, &o).unwrap();
+    let loaded = file::parse(&buf, &lopts()).unwrap();
+    assert_eq!(loaded.functions, o.functions);
+    let p = crate::functions::dump_payload(&[&code]);
+    assert_eq!(crate::functions::parse_payload(&p).unwrap(), vec![code]);
+    let mut bad = p.clone();
+    bad[3] ^= 1;
+    assert_eq!(crate::functions::parse_payload(&bad).unwrap_err(), "DUMP payload version or checksum are wrong");
 }

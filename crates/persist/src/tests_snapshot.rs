@@ -10,7 +10,15 @@ use std::sync::Arc;
 const NOW: i64 = 1_700_000_000_000;
 
 fn opts() -> FileOpts {
-    FileOpts { value: Default::default(), checksum: true, access: AccessInfo::None, redis_ver: "8.2.3".into(), used_mem: 0, now_ms: NOW }
+    FileOpts {
+        value: Default::default(),
+        checksum: true,
+        access: AccessInfo::None,
+        redis_ver: "8.2.3".into(),
+        used_mem: 0,
+        now_ms: NOW,
+        functions: Vec::new(),
+    }
 }
 
 fn put(ks: &Keyspace, db: usize, k: &str, v: &str, expire: Option<i64>) {

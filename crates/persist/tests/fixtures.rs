@@ -93,6 +93,7 @@ fn resave_keeps_the_digest() {
         redis_ver: "7.4.1".into(),
         used_mem: 0,
         now_ms: clock::now_ms(),
+        functions: Vec::new(),
     };
     file::save(&ks, &mut buf, &o).unwrap();
     let (ks2, _) = load(&buf, AccessInfo::None);

@@ -17,6 +17,8 @@ const HOOK_EVERY: u32 = 100_000;
 #[derive(Default)]
 pub struct KillState {
     pub kill: AtomicBool,
+    /// A deadline (unix ms) for the running code, 0: none (library loads).
+    pub deadline: std::sync::atomic::AtomicI64,
 }
 
 pub struct Script {
@@ -46,9 +48,11 @@ pub struct Engine {
     pub(crate) lua: Lua,
     globals: Table,
     env: Table,
-    handler: Function,
-    xpcall: Function,
+    pub(crate) handler: Function,
+    pub(crate) xpcall: Function,
     scripts: HashMap<[u8; 40], Script>,
+    pub(crate) libs: crate::functions::Libraries,
+    pub(crate) fenv: crate::functions::FunctionEnv,
     pub kill: Arc<KillState>,
 }
 
@@ -84,20 +88,27 @@ impl Engine {
         crate::redis_lib::install(&lua, &globals, version, version_num)?;
         crate::bit::install(&lua, &globals)?;
         crate::cjson::install(&lua, &globals)?;
+        crate::cmsgpack::install(&lua, &globals)?;
+        crate::structlib::install(&lua, &globals)?;
 
         let prelude: Function = lua.load(include_str!("prelude.lua")).set_name("=moon").into_function()?;
         let (env, handler): (Table, Function) = prelude.call(globals.clone())?;
         let xpcall: Function = globals.get("xpcall")?;
+        let fenv = crate::functions::install(&lua, &globals, version, version_num)?;
 
         let k = kill.clone();
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_lua, _dbg| {
+            let deadline = k.deadline.load(Ordering::Relaxed);
+            if deadline != 0 && crate::functions::now_ms() > deadline {
+                k.kill.store(true, Ordering::Relaxed);
+            }
             if k.kill.load(Ordering::Relaxed) {
                 Err(mlua::Error::runtime("Script killed by user with SCRIPT KILL..."))
             } else {
                 Ok(VmState::Continue)
             }
         });
-        Ok(Engine { lua, globals, env, handler, xpcall, scripts: HashMap::new(), kill })
+        Ok(Engine { lua, globals, env, handler, xpcall, scripts: HashMap::new(), libs: Default::default(), fenv, kill })
     }
 
     /// Compile `body` as an EVAL script (unless cached) and return its SHA-1.

@@ -5,12 +5,15 @@
 
 mod bit;
 mod cjson;
+mod cmsgpack;
 
 pub mod convert;
 mod engine;
+pub mod functions;
 
 mod redis_lib;
 pub mod shebang;
+mod structlib;
 
 pub use engine::{Engine, KillState, RunResult};
 pub use shebang::{flags as script_flags, parse_shebang};

@@ -69,7 +69,8 @@ where
 }
 
 /// Calls its upvalue (a raw function) with its arguments; returns the
-/// results after a leading `true`, or raises the value after a `false`.
+/// results after a leading `true`, or raises the value after a `false`
+/// (a string gets the caller's position unless a third value is true).
 /// It is a C function so that, like Redis' own C functions, it keeps the
 /// calling script's frame (a Lua wrapper would be tail-called away) and
 /// string errors get the caller's position (luaL_where level 1).
@@ -83,8 +84,11 @@ unsafe extern "C-unwind" fn checked(l: *mut mlua::ffi::lua_State) -> std::os::ra
     if top >= 1 && ffi::lua_toboolean(l, 1) != 0 {
         return top - 1;
     }
+    // (false, msg, true): a runtime error Lua itself raises inside a C
+    // function (no position, like "table index is nil").
+    let bare = top >= 3 && ffi::lua_toboolean(l, 3) != 0;
     ffi::lua_settop(l, 2);
-    if ffi::lua_type(l, 2) == ffi::LUA_TSTRING {
+    if !bare && ffi::lua_type(l, 2) == ffi::LUA_TSTRING {
         ffi::luaL_where(l, 1);
         ffi::lua_insert(l, 2);
         ffi::lua_concat(l, 2);

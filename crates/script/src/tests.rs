@@ -120,3 +120,37 @@ fn libraries() {
     assert_eq!(e2("return bit.tobit(2^32 + 5)"), ":5\r\n");
     assert_eq!(e2("return bit.lshift(1, 31)"), ":-2147483648\r\n");
 }
+
+const HEX: &str = "local function hex(s) return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end)) end ";
+
+#[test]
+fn cmsgpack_encodings() {
+    let h = |e: &str| e2(&format!("{HEX} return hex(cmsgpack.pack({e}))"));
+    assert_eq!(h("1, -1, 128, -33"), "$12\r\n01ffcc80d0df\r\n");
+    assert_eq!(h("1.5"), "$10\r\nca3fc00000\r\n");
+    assert_eq!(h("0.1"), "$18\r\ncb3fb999999999999a\r\n");
+    assert_eq!(h("2^63"), "$10\r\nca5f000000\r\n");
+    assert_eq!(h("{1,2}"), "$6\r\n920102\r\n");
+    assert_eq!(h("{[2]=1}"), "$6\r\n810201\r\n");
+    assert_eq!(e2("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), 0)}"), "*2\r\n:1\r\n:1\r\n");
+    assert_eq!(e2("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2), 0)}"), "*2\r\n:1\r\n:2\r\n");
+    // Deep input is decoded without recursion and stopped by Lua's stack limit.
+    let deep = e2("return cmsgpack.unpack(string.rep('\\145', 50000) .. '\\1')");
+    assert!(deep.starts_with("-ERR user_script:1: stack overflow (in function mp_decode_to_lua_array)"), "{deep}");
+    let nil_key = e2("return cmsgpack.unpack('\\129\\192\\1')");
+    assert!(nil_key.starts_with("-ERR table index is nil script: "), "{nil_key}");
+}
+
+#[test]
+fn struct_pack_unpack_size() {
+    let h = |e: &str| e2(&format!("{HEX} return hex(struct.pack({e}))"));
+    assert_eq!(h("'>i', 1"), "$8\r\n00000001\r\n");
+    assert_eq!(h("'<i10', -1"), "$20\r\nffffffffffffffff0000\r\n");
+    assert_eq!(h("'!4 b i', 1, 2"), "$16\r\n0100000002000000\r\n");
+    assert_eq!(e2("return {struct.unpack('>h B', '\\255\\254\\7')}"), "*3\r\n:-2\r\n:7\r\n:4\r\n");
+    assert_eq!(e2("return struct.size('!8 b d')"), ":16\r\n");
+    let e = e2("return struct.pack('>ii', 1)");
+    assert!(e.starts_with("-ERR user_script:1: bad argument #3 to 'pack' (number expected, got nil)"), "{e}");
+    let e = e2("return struct.unpack('c0', 'abc')");
+    assert!(e.starts_with("-ERR user_script:1: format 'c0' needs a previous size"), "{e}");
+}

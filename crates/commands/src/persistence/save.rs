@@ -47,6 +47,7 @@ pub(super) fn file_opts(srv: &Server, now_ms: i64) -> FileOpts {
         redis_ver: crate::connection::REDIS_VERSION.to_string(),
         used_mem: srv.memory().used,
         now_ms,
+        functions: srv.scripting.engine.lock().libraries().libs.values().map(|l| l.code.clone()).collect(),
     }
 }
 
@@ -99,13 +100,23 @@ pub fn read_rdb(srv: &Server, now_ms: i64) -> Result<Option<Loaded>, String> {
 /// Insert parsed keys, replacing any key of the same name.
 pub fn insert_loaded(srv: &Server, loaded: Loaded) -> LoadReport {
     let keys = loaded.entries.len() as u64;
+    let mut warnings = loaded.warnings;
+    if !loaded.functions.is_empty() {
+        let mut engine = srv.scripting.engine.lock();
+        for code in &loaded.functions {
+            if let Err(e) = engine.load_library(code, true, false) {
+                warnings.push(format!("function library not loaded: {e}"));
+            }
+        }
+        crate::scripting::functions::publish_counts(srv, &engine);
+    }
     for (db, e) in loaded.entries {
         let d = &srv.ks.dbs[db];
         d.lock(d.stripe_of(e.key())).insert(e);
     }
     srv.rdb.last_load_keys_loaded.store(keys, Relaxed);
     srv.rdb.last_load_keys_expired.store(loaded.expired, Relaxed);
-    LoadReport { keys, expired: loaded.expired, warnings: loaded.warnings }
+    LoadReport { keys, expired: loaded.expired, warnings }
 }
 
 /// Load `dir`/`dbfilename` if it exists (server start-up): Ok(None) when

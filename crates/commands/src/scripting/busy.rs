@@ -14,6 +14,18 @@ use std::time::Duration;
 const TRY: Duration = Duration::from_millis(5);
 
 pub const BUSY: CmdError = CmdError::fixed("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+/// The same while a function (FCALL) runs.
+pub const BUSY_FUNCTION: CmdError =
+    CmdError::fixed("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.");
+
+/// The BUSY reply for what is running now.
+pub fn busy_error(srv: &Server) -> CmdError {
+    if srv.scripting.running_function.load(Relaxed) {
+        BUSY_FUNCTION
+    } else {
+        BUSY
+    }
+}
 
 /// Ok(None): an ALLOW_BUSY command while a script runs (no world lock).
 fn busy_check(srv: &Server, def: &CommandDef) -> Result<Option<()>, CmdError> {
@@ -26,7 +38,7 @@ fn busy_check(srv: &Server, def: &CommandDef) -> Result<Option<()>, CmdError> {
     }
     let threshold = srv.config.get_i64("busy-reply-threshold");
     if moon_store::clock::now_ms() - since >= threshold {
-        return Err(BUSY);
+        return Err(busy_error(srv));
     }
     Ok(Some(()))
 }

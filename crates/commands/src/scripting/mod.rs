@@ -10,6 +10,7 @@
 //! effects of its write commands, which the nested path records.)
 
 pub mod busy;
+pub mod functions;
 mod host;
 #[cfg(test)]
 mod tests;
@@ -51,6 +52,9 @@ pub static COMMANDS: &[CommandDef] = &[
     cmd("eval_ro", -3, EVAL_RO_FLAGS, S, RO_KEYS, eval_ro, G).locking(Locking::World),
     cmd("evalsha_ro", -3, EVAL_RO_FLAGS, S, RO_KEYS, evalsha_ro, G).locking(Locking::World),
     cmd("script", -2, 0, 0, &[], crate::server::client_cmd::container, G).locking(Locking::None).subs(SCRIPT_SUBS),
+    cmd("fcall", -3, EVAL_FLAGS, S, RW_KEYS, functions::fcall, G).locking(Locking::World),
+    cmd("fcall_ro", -3, EVAL_RO_FLAGS, S, RO_KEYS, functions::fcall_ro, G).locking(Locking::World),
+    cmd("function", -2, 0, 0, &[], crate::server::client_cmd::container, G).locking(Locking::None).subs(functions::SUBS),
 ];
 
 /// The server's scripting state.
@@ -62,13 +66,28 @@ pub struct Scripting {
     /// The running script has called a write command (SCRIPT KILL then
     /// answers UNKILLABLE).
     pub wrote: AtomicBool,
+    /// The running script is a function (FCALL), not EVAL.
+    pub running_function: AtomicBool,
+    /// Name (SHA-1 or function name) and command line of the running
+    /// script, for FUNCTION STATS (which runs while the engine is busy).
+    pub running: Mutex<Option<(Vec<u8>, Vec<Vec<u8>>)>>,
+    /// Library and function counts, for FUNCTION STATS likewise.
+    pub lib_counts: Mutex<(usize, usize)>,
 }
 
 impl Default for Scripting {
     fn default() -> Self {
         let engine = Engine::new(crate::connection::REDIS_VERSION, version_num(crate::connection::REDIS_VERSION));
         let kill = engine.kill.clone();
-        Scripting { engine: Mutex::new(engine), kill, running_since: AtomicI64::new(0), wrote: AtomicBool::new(false) }
+        Scripting {
+            engine: Mutex::new(engine),
+            kill,
+            running_since: AtomicI64::new(0),
+            wrote: AtomicBool::new(false),
+            running_function: AtomicBool::new(false),
+            running: Mutex::new(None),
+            lib_counts: Mutex::new((0, 0)),
+        }
     }
 }
 
@@ -106,6 +125,11 @@ fn eval_generic(ctx: &mut Ctx, argv: &Argv, by_sha: bool, ro: bool) -> CmdResult
         if by_sha { engine.script_ci(argv.get(1)).ok_or(NOSCRIPT_ERR)? } else { engine.load_script(argv.get(1)).map_err(CmdError::raw)? };
     let flags = engine.script(&sha).map(|s| s.flags).unwrap_or(0);
     let compat = flags & script_flags::EVAL_COMPAT != 0;
+    // A script with a shebang declares whether it writes: *_RO refuses
+    // one that does not say no-writes before running it.
+    if ro && !compat && flags & script_flags::NO_WRITES == 0 {
+        return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+    }
     let read_only = ro || flags & script_flags::NO_WRITES != 0;
     let deny_oom = !compat && flags & script_flags::ALLOW_OOM == 0;
     if deny_oom && !read_only {
@@ -117,18 +141,40 @@ fn eval_generic(ctx: &mut Ctx, argv: &Argv, by_sha: bool, ro: bool) -> CmdResult
     let n = numkeys as usize;
     let all: Vec<&[u8]> = argv.iter().skip(3).collect();
     let (keys, args) = all.split_at(n);
+    let r = run_guarded(ctx, argv, &sha, false, read_only, deny_oom, |host, out| engine.run_script(host, &sha, keys, args, out));
+    match r {
+        RunResult::Done => Ok(()),
+        RunResult::Error(e) => Err(CmdError::raw(e)),
+    }
+}
 
+/// Run a script or function as the running one: the caller's connection
+/// state is saved and restored around it, and what FUNCTION STATS, the
+/// BUSY reply and SCRIPT/FUNCTION KILL need to know is published.
+pub(crate) fn run_guarded(
+    ctx: &mut Ctx,
+    argv: &Argv,
+    name: &[u8],
+    is_function: bool,
+    read_only: bool,
+    deny_oom: bool,
+    run: impl FnOnce(&mut host::CallHost, &mut moon_resp::Out) -> RunResult,
+) -> RunResult {
+    let srv = ctx.srv;
     let saved_db = ctx.conn.db;
     let (in_exec, no_block) = (ctx.conn.in_exec, ctx.conn.no_block);
     ctx.conn.in_exec = true;
     ctx.conn.no_block = true;
+    *srv.scripting.running.lock() = Some((name.to_vec(), argv.iter().map(|a| a.to_vec()).collect()));
+    srv.scripting.running_function.store(is_function, Relaxed);
     srv.scripting.wrote.store(false, Relaxed);
     srv.scripting.running_since.store(moon_store::clock::now_ms().max(1), Relaxed);
     let r = {
         let mut host = host::CallHost::new(srv, ctx.conn, ctx.ks.now, read_only, deny_oom);
-        engine.run_script(&mut host, &sha, keys, args, ctx.out)
+        run(&mut host, ctx.out)
     };
     srv.scripting.running_since.store(0, Relaxed);
+    *srv.scripting.running.lock() = None;
     ctx.conn.in_exec = in_exec;
     ctx.conn.no_block = no_block;
     if !in_exec {
@@ -138,10 +184,7 @@ fn eval_generic(ctx: &mut Ctx, argv: &Argv, by_sha: bool, ro: bool) -> CmdResult
     if ctx.conn.db != saved_db {
         ctx.conn.set_db(saved_db);
     }
-    match r {
-        RunResult::Done => Ok(()),
-        RunResult::Error(e) => Err(CmdError::raw(e)),
-    }
+    r
 }
 
 fn script_load(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
@@ -171,6 +214,11 @@ fn script_flush(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 }
 
 fn script_kill(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
+    kill_running(ctx, true)
+}
+
+/// SCRIPT KILL (`is_eval`) and FUNCTION KILL: each stops only its kind.
+pub(crate) fn kill_running(ctx: &mut Ctx, is_eval: bool) -> CmdResult {
     let s = &ctx.srv.scripting;
     if s.running_since.load(Relaxed) == 0 {
         return Err(CmdError::fixed("NOTBUSY No scripts in execution right now."));
@@ -179,6 +227,13 @@ fn script_kill(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
         return Err(CmdError::fixed(
             "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
         ));
+    }
+    let function = s.running_function.load(Relaxed);
+    if is_eval && function {
+        return Err(busy::BUSY_FUNCTION);
+    }
+    if !is_eval && !function {
+        return Err(busy::BUSY);
     }
     s.kill.kill.store(true, Relaxed);
     ctx.out.ok();

@@ -71,3 +71,47 @@ fn select_in_script_keeps_caller_db() {
     c.run(&["select", "5"]);
     assert_eq!(c.run(&["exists", "x"]), ":1\r\n");
 }
+
+#[test]
+fn functions_load_call_list_delete() {
+    let mut c = TestClient::new();
+    let lib = "#!lua name=mylib\nredis.register_function('setit', function(keys, args) return redis.call('set', keys[1], args[1]) end)\nredis.register_function{function_name='getit', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+    assert_eq!(c.run(&["function", "load", lib]), "$5\r\nmylib\r\n");
+    assert_eq!(c.run(&["function", "load", lib]), "-ERR Library 'mylib' already exists\r\n");
+    assert_eq!(c.run(&["function", "load", "replace", lib]), "$5\r\nmylib\r\n");
+    assert_eq!(c.run(&["fcall", "setit", "1", "k", "v"]), "+OK\r\n");
+    assert_eq!(c.run(&["fcall_ro", "GETIT", "1", "k"]), "$1\r\nv\r\n");
+    assert_eq!(c.run(&["fcall_ro", "setit", "1", "k", "v"]), "-ERR Can not execute a script with write flag using *_ro command.\r\n");
+    assert_eq!(c.run(&["fcall", "nope", "0"]), "-ERR Function not found\r\n");
+    assert_eq!(c.run(&["fcall", "setit", "x"]), "-ERR Bad number of keys provided\r\n");
+    assert_eq!(
+        c.run(&["function", "load", "#!lua name=bad\nredis.call('ping')"]),
+        "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'\r\n"
+    );
+    assert_eq!(
+        c.run(&["function", "load", "#!lua name=x-y\n"]),
+        "-ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n"
+    );
+    let list = c.run(&["function", "list", "libraryname", "my*"]);
+    assert!(list.starts_with("*1\r\n*6\r\n$12\r\nlibrary_name\r\n$5\r\nmylib\r\n$6\r\nengine\r\n$3\r\nLUA\r\n"), "{list}");
+    assert!(list.contains("$5\r\nflags\r\n*1\r\n+no-writes\r\n"), "{list}");
+    assert_eq!(c.run(&["function", "delete", "mylib"]), "+OK\r\n");
+    assert_eq!(c.run(&["function", "delete", "mylib"]), "-ERR Library not found\r\n");
+    assert_eq!(c.run(&["function", "kill"]), "-NOTBUSY No scripts in execution right now.\r\n");
+}
+
+#[test]
+fn functions_dump_restore() {
+    let mut c = TestClient::new();
+    c.run(&["function", "load", "#!lua name=d1\nredis.register_function('d1f', function() return 'd1' end)"]);
+    let dump = c.run_bytes(&[b"function", b"dump"]);
+    // "$<len>\r\n" + payload + "\r\n"
+    let start = dump.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let payload = dump[start..dump.len() - 2].to_vec();
+    assert_eq!(c.run_bytes(&[b"function", b"restore", &payload]), b"-ERR Library d1 already exists\r\n");
+    assert_eq!(c.run_bytes(&[b"function", b"restore", &payload, b"replace"]), b"+OK\r\n");
+    assert_eq!(c.run(&["function", "flush"]), "+OK\r\n");
+    assert_eq!(c.run_bytes(&[b"function", b"restore", &payload]), b"+OK\r\n");
+    assert_eq!(c.run(&["fcall", "d1f", "0"]), "$2\r\nd1\r\n");
+    assert_eq!(c.run(&["function", "restore", "junk"]), "-ERR DUMP payload version or checksum are wrong\r\n");
+}
