@@ -188,6 +188,26 @@ fn clients(srv: &Server, s: &mut String, _now: i64) {
     field!(s, "total_blocking_keys_on_nokey", "{}", srv.blocking.blocking_keys_on_nokey());
 }
 
+/// The Lua fields of INFO memory. EVAL scripts and function libraries
+/// share one Lua VM in Moon, so its memory is reported as the EVAL VM's
+/// and as the total. A running script holds the engine: its last figures
+/// are not available then, and the fields are left out.
+fn scripting_memory(srv: &Server, s: &mut String) {
+    let Some(engine) = srv.scripting.engine.try_lock() else { return };
+    let (vm, scripts, cached) = (engine.used_memory(), engine.scripts_memory(), engine.script_count());
+    drop(engine);
+    let (libraries, functions) = *srv.scripting.lib_counts.lock();
+    field!(s, "used_memory_lua", "{vm}");
+    field!(s, "used_memory_vm_eval", "{vm}");
+    field!(s, "used_memory_lua_human", "{}", bytes_to_human(vm as u64));
+    field!(s, "used_memory_scripts_eval", "{scripts}");
+    field!(s, "number_of_cached_scripts", "{cached}");
+    field!(s, "number_of_functions", "{functions}");
+    field!(s, "number_of_libraries", "{libraries}");
+    field!(s, "used_memory_vm_total", "{vm}");
+    field!(s, "used_memory_vm_total_human", "{}", bytes_to_human(vm as u64));
+}
+
 fn memory(srv: &Server, s: &mut String, _now: i64) {
     let snap = MemorySnapshot::take(srv);
     let m = snap.m;
@@ -214,6 +234,7 @@ fn memory(srv: &Server, s: &mut String, _now: i64) {
     }
     field!(s, "total_system_memory", "{sys}");
     field!(s, "total_system_memory_human", "{}", bytes_to_human(sys));
+    scripting_memory(srv, s);
     field!(s, "maxmemory", "{maxmemory}");
     field!(s, "maxmemory_human", "{}", bytes_to_human(maxmemory));
     field!(s, "maxmemory_policy", "{policy}");
