@@ -16,7 +16,8 @@ Directives (several may precede one command):
                          compare the elements of the reply (or of its N-th
                          top-level element) as a multiset; `pairs` groups a
                          flat array as key/value pairs (RESP3 maps always are)
-    #approx N            both replies are integers at most N apart (TTLs)
+    #approx N            both replies are integers at most N apart (TTLs),
+                         or arrays (nested too) of them, other elements equal
     #scan-all [pairs]    the command is a SCAN-like cursor command: iterate
                          until the cursor returns to 0 and compare the
                          multiset of returned elements
