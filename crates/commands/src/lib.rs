@@ -16,6 +16,7 @@ pub mod hll;
 pub mod keys;
 pub mod latency;
 pub mod list;
+pub mod log;
 pub mod multi;
 pub mod notify;
 pub mod persistence;

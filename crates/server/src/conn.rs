@@ -4,9 +4,9 @@
 //! more input is parsed until it is written, so a client that stops
 //! reading holds at most one batch of replies in memory.
 
-use crate::log::verbose;
 use moon_commands::blocking::{self, WaitEnd, Waiter};
 use moon_commands::client::{bump, Action, ClientHandle, ConnState};
+use moon_commands::verbose;
 use moon_commands::{call_timed, Outcome, Server, WorldHold};
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
 use moon_store::ticks;

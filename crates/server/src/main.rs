@@ -5,11 +5,10 @@ mod alloc;
 mod cli;
 mod conn;
 mod expire;
-mod log;
 mod net;
 mod tls;
 
-use log::{notice, warning};
+use moon_commands::{log, notice, warning};
 use moon_commands::{Config, Server};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -3,9 +3,9 @@
 //! kernel spreads connections and a connection stays on one thread.
 
 use crate::conn::{serve, Peer};
-use crate::log::{notice, verbose, warning};
 use crate::tls::{self, TlsContext};
 use moon_commands::Server;
+use moon_commands::{notice, verbose, warning};
 use socket2::{Domain, Protocol as SockProto, SockRef, Socket, TcpKeepalive, Type};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering::Relaxed;

@@ -42,7 +42,7 @@ impl TlsContext {
                 Ok(())
             }
             Err(e) => {
-                crate::log::warning!("{e}");
+                moon_commands::warning!("{e}");
                 Err(RELOAD_FAILED.to_string())
             }
         }

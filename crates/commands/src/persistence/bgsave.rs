@@ -103,7 +103,7 @@ pub fn start(srv: &Server) -> Result<(), StartError> {
     match spawned {
         Ok(h) => {
             *bg.job.lock() = Some((snap, h));
-            eprintln!("Background saving started");
+            crate::notice!("Background saving started");
             Ok(())
         }
         Err(e) => {
@@ -162,14 +162,14 @@ fn finish(srv: &Server, r: Result<(), String>, secs: i64) {
             rdb.dirty_base.store(bg.dirty_at_start.load(Relaxed), Relaxed);
             rdb.last_save.store(clock::now_ms() / 1000, Relaxed);
             rdb.last_failed.store(false, Relaxed);
-            eprintln!("DB saved on disk");
-            eprintln!("Background saving terminated with success");
+            crate::notice!("DB saved on disk");
+            crate::notice!("Background saving terminated with success");
         }
         // Cancelled (SHUTDOWN): like a child killed on purpose, no error.
-        Err(e) if e.is_empty() => eprintln!("Background saving terminated by request"),
+        Err(e) if e.is_empty() => crate::notice!("Background saving terminated by request"),
         Err(e) => {
-            eprintln!("{e}");
-            eprintln!("Background saving error");
+            crate::warning!("{e}");
+            crate::warning!("Background saving error");
             rdb.last_failed.store(true, Relaxed);
         }
     }
@@ -218,14 +218,14 @@ pub fn cron(srv: &Server) {
         let retry_ok = !srv.rdb.last_failed.load(Relaxed) || now - bg.last_try_ms.load(Relaxed) > RETRY_DELAY_MS;
         go = retry_ok && save_points(srv).iter().any(|&(secs, n)| changes >= n && since >= secs);
         if go {
-            eprintln!("{changes} changes in {since} seconds. Saving...");
+            crate::notice!("{changes} changes in {since} seconds. Saving...");
         }
     }
     if go {
         let _w = srv.world.exclusive();
         if let Err(e) = start(srv) {
             if e != StartError::InProgress {
-                eprintln!("Can't save in background: {e:?}");
+                crate::warning!("Can't save in background: {e:?}");
             }
         }
     }
@@ -265,7 +265,7 @@ pub fn bgsave(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         Err(StartError::InProgress) => Err(CmdError::err("Background save already in progress")),
         Err(e) => {
-            eprintln!("Can't save in background: {e:?}");
+            crate::warning!("Can't save in background: {e:?}");
             Err(CmdError::fixed("ERR"))
         }
     }

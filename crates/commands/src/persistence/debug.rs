@@ -48,7 +48,7 @@ pub fn reload(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let now = moon_store::clock::now_ms();
     if !nosave {
         if let Err(e) = save_to_disk(srv, now) {
-            eprintln!("{e}");
+            crate::warning!("{e}");
             return Err(CmdError::fixed("ERR"));
         }
     }
@@ -57,7 +57,7 @@ pub fn reload(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         Ok(Some(l)) => l,
         Ok(None) => return Err(load_err()),
         Err(e) => {
-            eprintln!("{e}");
+            crate::warning!("{e}");
             return Err(load_err());
         }
     };

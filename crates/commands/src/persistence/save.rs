@@ -137,7 +137,7 @@ pub fn save(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
         }
         // Redis replies a bare "ERR" and logs the reason.
         Err(e) => {
-            eprintln!("{e}");
+            crate::warning!("{e}");
             Err(CmdError::fixed("ERR"))
         }
     }

@@ -72,10 +72,16 @@ impl moon_script::Host for CallHost<'_> {
         Ok(())
     }
 
+    /// redis.log: into the server log at the script's level
+    /// (LOG_DEBUG 0 .. LOG_WARNING 3), as Redis writes it.
     fn log(&mut self, level: i64, msg: &[u8]) {
-        let _ = (level, msg);
-        // Moon's log sink is stderr; Redis writes script logs to its log
-        // file at the given level.
-        eprintln!("{}", String::from_utf8_lossy(msg));
+        use crate::log::Level;
+        let level = match level {
+            0 => Level::Debug,
+            1 => Level::Verbose,
+            2 => Level::Notice,
+            _ => Level::Warning,
+        };
+        crate::log::log(level, &String::from_utf8_lossy(msg));
     }
 }

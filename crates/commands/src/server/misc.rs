@@ -77,9 +77,9 @@ fn shutdown(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             return Err(crate::scripting::busy::BUSY);
         }
         if let Err(e) = crate::persistence::bgsave::save_for_shutdown(ctx.srv) {
-            eprintln!("{e}");
+            crate::warning!("{e}");
             if !force {
-                eprintln!("Error trying to save the DB, can't exit.");
+                crate::warning!("Error trying to save the DB, can't exit.");
                 return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
             }
         }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    Debug = 0,
     Verbose = 1,
     Notice = 2,
     Warning = 3,
@@ -38,6 +39,7 @@ pub fn log(level: Level, msg: &str) {
         return;
     }
     let mark = match level {
+        Level::Debug => '.',
         Level::Verbose => '-',
         Level::Notice => '*',
         Level::Warning => '#',
@@ -76,7 +78,9 @@ fn timestamp() -> String {
     )
 }
 
+#[macro_export]
 macro_rules! notice { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Notice, &format!($($t)*)) } }
+#[macro_export]
 macro_rules! warning { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Warning, &format!($($t)*)) } }
+#[macro_export]
 macro_rules! verbose { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Verbose, &format!($($t)*)) } }
-pub(crate) use {notice, verbose, warning};
