@@ -12,12 +12,13 @@ use crate::error::{CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::util::{eq_ic, parse_i64};
 use moon_persist::dump;
 use moon_resp::{Argv, Out, Protocol};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 const IO_WRITE: CmdError = CmdError::fixed("IOERR error or timeout writing to target instance");
 const IO_READ: CmdError = CmdError::fixed("IOERR error or timeout reading to target instance");
+const REPLY_MAX: u64 = 64 * 1024;
 const IO_CONNECT: CmdError = CmdError::fixed("IOERR error or timeout connecting to the client");
 
 struct Options<'a> {
@@ -121,8 +122,10 @@ pub fn migrate(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let mut line = Vec::new();
     let mut read_reply = |line: &mut Vec<u8>| -> Result<Option<String>, CmdError> {
         line.clear();
-        match reader.read_until(b'\n', line) {
-            Ok(n) if n > 0 => {}
+        // The target's replies are status or error lines: a line longer
+        // than REPLY_MAX is not one, and is not buffered whole.
+        match (&mut reader).take(REPLY_MAX).read_until(b'\n', line) {
+            Ok(n) if n > 0 && line.ends_with(b"\n") => {}
             _ => return Err(IO_READ),
         }
         Ok((line.first() == Some(&b'-')).then(|| String::from_utf8_lossy(&line[1..]).trim_end().to_string()))
