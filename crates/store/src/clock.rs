@@ -172,7 +172,8 @@ mod tests {
         for _ in 0..100_000 {
             c = lfu_log_incr_with(c, 10);
         }
-        assert!((125..=160).contains(&c), "{c}");
+        // (The spread of 100K-access runs is about 130-165.)
+        assert!((115..=185).contains(&c), "{c}");
         for _ in 0..900_000 {
             c = lfu_log_incr_with(c, 10);
         }
