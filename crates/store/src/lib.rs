@@ -7,6 +7,7 @@ mod group;
 pub mod hash;
 pub mod list;
 pub mod object;
+mod probe;
 pub mod set;
 pub mod slot;
 pub mod snapshot;

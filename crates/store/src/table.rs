@@ -26,45 +26,8 @@
 
 use crate::entry::Entry;
 use crate::group::{Group, EMPTY, GROUP, TOMBSTONE};
+use crate::probe::{cap_for, max_used, next_cursor, tag_of, MIN_CAP};
 use crate::stripe::key_hash;
-
-/// Smallest allocated capacity (8 slots: 72 bytes plus the 7 mirrored
-/// tags); at least GROUP so a group never covers a slot twice.
-const MIN_CAP: usize = GROUP;
-
-/// The top 7 hash bits; the home slot uses the low bits, so the two are
-/// independent.
-#[inline]
-fn tag_of(h: u64) -> u8 {
-    (h >> 57) as u8
-}
-
-/// Live plus tombstone slots allowed before a rebuild: 80% (75% for tiny
-/// tables), which always leaves an EMPTY slot so every probe terminates.
-/// Linear probing at 0.8 costs ~3 tag compares for a hit and ~13 for a
-/// miss in the worst case; on average (0.4..0.8) about 1.7 and 3.6.
-#[inline]
-fn max_used(cap: usize) -> usize {
-    cap * 4 / 5
-}
-
-/// The capacity that holds `n` keys at about 40% load, the load right
-/// after a x2 grow, so neither a shrink nor a tombstone cleanup is followed
-/// quickly by a grow.
-fn cap_for(n: usize) -> usize {
-    let mut cap = MIN_CAP;
-    while n * 5 > cap * 2 {
-        cap *= 2;
-    }
-    cap
-}
-
-/// Redis' reverse-binary cursor increment: bump the bits of `v` that lie
-/// under `mask`, most significant first. Returns 0 after the last slot.
-#[inline]
-fn next_cursor(v: u64, mask: u64) -> u64 {
-    (v | !mask).reverse_bits().wrapping_add(1).reverse_bits()
-}
 
 pub struct Table {
     slots: Box<[Option<Entry>]>,

@@ -7,34 +7,8 @@
 //! least once, across any number of resizes, as Redis' dictScan does.
 
 use crate::group::{Group, EMPTY, GROUP, TOMBSTONE};
+use crate::probe::{cap_for, max_used, next_cursor, tag_of, MIN_CAP};
 use crate::stripe::key_hash;
-
-const MIN_CAP: usize = GROUP;
-
-#[inline]
-fn tag_of(h: u64) -> u8 {
-    (h >> 57) as u8
-}
-
-/// Live plus tombstone slots allowed before a rebuild (80%).
-#[inline]
-fn max_used(cap: usize) -> usize {
-    cap * 4 / 5
-}
-
-/// The capacity holding `n` members at about 40% load.
-fn cap_for(n: usize) -> usize {
-    let mut cap = MIN_CAP;
-    while n * 5 > cap * 2 {
-        cap *= 2;
-    }
-    cap
-}
-
-#[inline]
-fn next_cursor(v: u64, mask: u64) -> u64 {
-    (v | !mask).reverse_bits().wrapping_add(1).reverse_bits()
-}
 
 /// Members up to this long live inside the slot: a lookup that finds one
 /// compares bytes already in the cache line it just read, instead of

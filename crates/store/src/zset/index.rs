@@ -8,33 +8,9 @@
 
 use super::skiplist::Node;
 use crate::group::{Group, EMPTY, GROUP, TOMBSTONE};
+use crate::probe::{cap_for, max_used, next_cursor, tag_of, MIN_CAP};
 use crate::stripe::key_hash;
 use std::ptr::NonNull;
-
-const MIN_CAP: usize = GROUP;
-
-#[inline]
-fn tag_of(h: u64) -> u8 {
-    (h >> 57) as u8
-}
-
-#[inline]
-fn max_used(cap: usize) -> usize {
-    cap * 4 / 5
-}
-
-fn cap_for(n: usize) -> usize {
-    let mut cap = MIN_CAP;
-    while n * 5 > cap * 2 {
-        cap *= 2;
-    }
-    cap
-}
-
-#[inline]
-fn next_cursor(v: u64, mask: u64) -> u64 {
-    (v | !mask).reverse_bits().wrapping_add(1).reverse_bits()
-}
 
 #[inline]
 fn member(n: NonNull<Node>) -> &'static [u8] {
