@@ -129,6 +129,18 @@ impl<'a> KeyAccess<'a> {
     /// event list, so "expired" comes where Redis publishes it: at the
     /// lookup, between the command's own events.
     #[inline]
+    /// Look `key` up once so that, if it has expired, it is deleted and
+    /// its "expired" event queued now, before the command's own events.
+    /// Returns the stripe position and whether the key is live.
+    fn expire_now(&mut self, key: &[u8]) -> (usize, bool) {
+        let now = self.now;
+        let si = self.stripe_index(key);
+        let p = self.guard_pos(si);
+        let live = self.at(p).get(key, now).is_some();
+        self.expired_here(p);
+        (p, live)
+    }
+
     fn expired_here(&mut self, pos: usize) {
         if self.notify & crate::notify::class::EXPIRED != 0 {
             let keys = self.at(pos).take_expired_keys();
@@ -296,12 +308,14 @@ impl<'a> KeyAccess<'a> {
     /// Look a key up for reading: lazy expiry, LRU touch, hit/miss stats.
     #[inline]
     pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let (now, touch) = (self.now, self.touch);
-        let si = self.stripe_index(key);
-        let p = self.guard_pos(si);
         if self.notify != 0 {
             return self.read_notifying(key);
         }
+        let (now, touch) = (self.now, self.touch);
+        let si = self.stripe_index(key);
+        let p = self.guard_pos(si);
+        // Borrow the stripe field by field: hits/misses are updated below
+        // while the entry is still borrowed.
         let s = if p == 0 { &mut self.first.as_mut().expect("guard 0 is held").1 } else { &mut self.more[p - 1].1 };
         let found = if touch { s.get_touch(key, now) } else { s.get(key, now) };
         if found.is_some() {
@@ -316,10 +330,7 @@ impl<'a> KeyAccess<'a> {
     /// expired, "keymiss" for a miss.
     fn read_notifying(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (now, touch) = (self.now, self.touch);
-        let si = self.stripe_index(key);
-        let p = self.guard_pos(si);
-        let hit = self.at(p).get(key, now).is_some();
-        self.expired_here(p);
+        let (p, hit) = self.expire_now(key);
         if !hit {
             self.misses += 1;
             self.notify(crate::notify::class::KEY_MISS, "keymiss", key);
@@ -340,10 +351,7 @@ impl<'a> KeyAccess<'a> {
     pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (now, touch) = (self.now, self.touch);
         if self.notify != 0 {
-            let si = self.stripe_index(key);
-            let p = self.guard_pos(si);
-            self.at(p).get(key, now);
-            self.expired_here(p);
+            self.expire_now(key);
         }
         let s = self.stripe(key);
         if touch {
@@ -359,10 +367,7 @@ impl<'a> KeyAccess<'a> {
     pub fn write_untouched(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         if self.notify != 0 {
-            let si = self.stripe_index(key);
-            let p = self.guard_pos(si);
-            self.at(p).get(key, now);
-            self.expired_here(p);
+            self.expire_now(key);
         }
         self.stripe(key).get(key, now)
     }
@@ -377,10 +382,7 @@ impl<'a> KeyAccess<'a> {
         self.dirty += 1;
         let (now, touch) = (self.now, self.touch);
         if self.notify != 0 {
-            let si = self.stripe_index(key);
-            let p = self.guard_pos(si);
-            self.at(p).get(key, now);
-            self.expired_here(p);
+            self.expire_now(key);
         }
         let s = self.stripe(key);
         if touch {
@@ -422,14 +424,8 @@ impl<'a> KeyAccess<'a> {
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let now = self.now;
-        let si = self.stripe_index(key);
-        let p = self.guard_pos(si);
         // An expired key counts as absent.
-        let live = self.at(p).get(key, now).is_some();
-        if self.notify != 0 {
-            self.expired_here(p);
-        }
+        let (p, live) = self.expire_now(key);
         if !live {
             return None;
         }

@@ -53,18 +53,6 @@ pub fn call_timed<'s>(
     start: u64,
     world: &mut WorldHold<'s>,
 ) -> (Outcome, u64) {
-    dispatch(srv, conn, out, argv, now, start, world)
-}
-
-fn dispatch<'s>(
-    srv: &'s Server,
-    conn: &mut ConnState,
-    out: &mut Out,
-    argv: &Argv,
-    now: i64,
-    start: u64,
-    world: &mut WorldHold<'s>,
-) -> (Outcome, u64) {
     match run_checked(srv, conn, out, argv, now, start, world) {
         // Rejected or paused before running: the end is read here.
         Err(outcome) => (outcome, ticks::now()),
@@ -331,7 +319,8 @@ fn run_locked<'s>(
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
     if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) || !ks.events.is_empty() {
-        publish_events(srv, ks);
+        // Keys the command found expired, then its own events.
+        crate::notify::publish_pending(srv, ks);
     }
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);
@@ -353,30 +342,35 @@ fn run_locked<'s>(
 }
 
 /// What follows a write under its locks: watchers of the keys it changed
-/// are marked, and clients blocked on its keys are served (unless the
-/// command itself just blocked its client).
+/// are marked, clients blocked on its keys are served (unless the command
+/// itself just blocked its client; inside EXEC or a script, once that is
+/// over), and tracking clients that read them are told. The keys are
+/// extracted only if one of these has someone to tell.
 fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
-    let def = ctx.cmd.def;
-    if srv.watches.any() && ctx.ks.dirty > 0 {
-        let mut idx = Vec::new();
-        def.key_indexes(argv, &mut idx);
-        crate::multi::watch::touch_keys(srv, &ctx.ks, idx.iter().map(|&i| argv.get(i)));
+    let changed = ctx.ks.dirty > 0;
+    let watch = changed && srv.watches.any();
+    let wake = srv.blocking.any() && ctx.conn.blocked.is_none();
+    let track = changed && srv.tracking.any();
+    if !(watch || wake || track) {
+        return;
     }
-    if srv.blocking.any() && ctx.conn.blocked.is_none() {
+    let mut idx = Vec::new();
+    ctx.cmd.def.key_indexes(argv, &mut idx);
+    let keys = || idx.iter().map(|&i| argv.get(i));
+    if watch {
+        crate::multi::watch::touch_keys(srv, &ctx.ks, keys());
+    }
+    if wake {
         if ctx.conn.in_exec {
-            let mut idx = Vec::new();
-            def.key_indexes(argv, &mut idx);
             let db = ctx.ks.db_index;
-            ctx.conn.deferred_ready.extend(idx.iter().map(|&i| (db, argv.get(i).to_vec())));
+            ctx.conn.deferred_ready.extend(keys().map(|k| (db, k.to_vec())));
         } else {
-            crate::blocking::wake(srv, &mut ctx.ks, def, argv);
+            crate::blocking::wake(srv, &mut ctx.ks, keys());
         }
     }
-    if srv.tracking.any() && ctx.ks.dirty > 0 {
-        let mut idx = Vec::new();
-        def.key_indexes(argv, &mut idx);
-        for i in idx {
-            srv.tracking.invalidate(srv, argv.get(i), ctx.conn.id());
+    if track {
+        for k in keys() {
+            srv.tracking.invalidate(srv, k, ctx.conn.id());
         }
     }
 }
@@ -393,12 +387,6 @@ fn remember_reads(srv: &Server, ctx: &Ctx, argv: &Argv) {
     for i in idx {
         srv.tracking.remember(argv.get(i), ctx.conn.id());
     }
-}
-
-/// Keyspace notifications for what the command did: keys it found expired
-/// first (that happened before its own changes), then its events.
-fn publish_events(srv: &Server, ks: &mut KeyAccess) {
-    crate::notify::publish_pending(srv, ks);
 }
 
 /// Lock the stripes of the keys the command's key specs name. The common

@@ -5,11 +5,10 @@ use super::{BlockedOp, Waiter};
 use crate::ctx::KeyAccess;
 use crate::error::CmdError;
 use crate::list::ops as list_ops;
-use crate::spec::CommandDef;
 use crate::state::Server;
 use crate::stream::read as stream_read;
 use crate::zset::pop as zset_pop;
-use moon_resp::{Argv, Out};
+use moon_resp::Out;
 use moon_store::ValueRef;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -121,12 +120,9 @@ fn may_serve(ks: &mut KeyAccess, key: &[u8], op: &BlockedOp) -> bool {
 /// After a write command ran (its stripe locks still held): serve the
 /// clients blocked on the keys it names, oldest first, then those blocked
 /// on keys the serving itself filled (BLMOVE chains).
-pub fn wake(srv: &Server, ks: &mut KeyAccess, def: &CommandDef, argv: &Argv) {
-    let mut idx = Vec::new();
-    def.key_indexes(argv, &mut idx);
+pub fn wake<'k>(srv: &Server, ks: &mut KeyAccess, keys: impl Iterator<Item = &'k [u8]>) {
     let mut ready: VecDeque<Vec<u8>> = VecDeque::new();
-    for i in idx {
-        let k = argv.get(i);
+    for k in keys {
         if !ready.iter().any(|r| r == k) {
             ready.push_back(k.to_vec());
         }
