@@ -267,6 +267,9 @@ pub struct ConnState {
     /// blocked on: served when the transaction or script is over, as Redis
     /// does, not in its middle.
     pub deferred_ready: Vec<(usize, Vec<u8>)>,
+    /// Journal records of the commands run inside the current EXEC or
+    /// script, appended together when it ends.
+    pub journal_txn: Vec<(usize, Vec<u8>)>,
 }
 
 impl ConnState {
@@ -293,6 +296,7 @@ impl ConnState {
             caching: None,
             acl: Default::default(),
             deferred_ready: Vec::new(),
+            journal_txn: Vec::new(),
         }
     }
 

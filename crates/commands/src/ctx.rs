@@ -64,6 +64,8 @@ pub struct KeyAccess<'a> {
     /// notify-keyspace-events as the command started (0 when neither K
     /// nor E is on): every notification check reads this field only.
     pub notify: u32,
+    /// What the command journals (see [`crate::journal::record`]).
+    pub journal: crate::journal::Records,
 }
 
 impl<'a> KeyAccess<'a> {
@@ -83,13 +85,24 @@ impl<'a> KeyAccess<'a> {
             dirty: 0,
             events: Vec::new(),
             notify: 0,
+            journal: Default::default(),
         }
     }
 
-    /// Take the notify-keyspace-events snapshot (one relaxed load).
+    /// Take what the command needs to know of the server's settings:
+    /// notify-keyspace-events and whether the journal wants records (two
+    /// relaxed loads).
     #[inline]
-    pub fn load_notify(&mut self, srv: &crate::state::Server) {
+    pub fn load_server_flags(&mut self, srv: &crate::state::Server) {
         self.notify = crate::notify::active_flags(srv);
+        self.journal.on = srv.journal.on();
+    }
+
+    /// Journal `args` as this command's effect in its own database (see
+    /// [`crate::journal::Records::rewrite`]).
+    #[inline]
+    pub fn propagate(&mut self, args: &[&[u8]]) {
+        self.journal.rewrite(self.db_index, args);
     }
 
     /// Report a keyspace event of this database (published after the

@@ -573,6 +573,10 @@ fn delete(srv: &Server, mut s: moon_store::spin::SpinGuard<'_, Stripe>, db: usiz
     let latency_ms = srv.config.hot.latency_threshold.load(Relaxed);
     let t0 = (latency_ms > 0).then(Instant::now);
     let e = s.remove(key);
+    if e.is_some() && srv.journal.on() {
+        // Journaled under the stripe lock, in order with the key's writes.
+        srv.journal.append_args(db, &[b"DEL", key]);
+    }
     drop(s);
     let bytes = e.as_ref().map_or(0, |e| e.mem_usage() as u64);
     drop(e);

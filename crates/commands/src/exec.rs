@@ -303,7 +303,7 @@ fn run_locked<'s>(
         }
     };
     let mut ks = KeyAccess::new(db, db_index, now, touch);
-    ks.load_notify(srv);
+    ks.load_server_flags(srv);
     ks.set_argv(argv);
     ks.any_stripe = _world_excl.is_some() || conn.in_exec;
     if def.locking == Locking::Keys {
@@ -311,6 +311,9 @@ fn run_locked<'s>(
     }
     let mut ctx = Ctx { srv, conn, out, cmd: entry, ks };
     let r = (def.handler)(&mut ctx, argv);
+    if ctx.ks.journal.on {
+        crate::journal::record::seal(&mut ctx.ks, entry, argv);
+    }
     if def.has(flag::WRITE) {
         after_write(srv, &mut ctx, argv);
     } else if def.has(flag::READONLY) && ctx.conn.tracking.is_some() {
@@ -318,9 +321,14 @@ fn run_locked<'s>(
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
-    if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) || !ks.events.is_empty() {
-        // Keys the command found expired, then its own events.
-        crate::notify::publish_pending(srv, ks);
+    // Keys the command found expired (named only while someone needs the
+    // names), then its own events, then its journal records.
+    let expired_keys = if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) { ks.take_expired_keys() } else { Vec::new() };
+    if !expired_keys.is_empty() || !ks.events.is_empty() {
+        crate::notify::publish_pending(srv, ks, &expired_keys);
+    }
+    if ks.journal.on {
+        crate::journal::record::commit(srv, ctx.conn, ks, &expired_keys);
     }
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod geo;
 pub mod hash;
 pub mod hll;
+pub mod journal;
 pub mod keys;
 pub mod latency;
 pub mod list;

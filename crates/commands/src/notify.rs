@@ -5,6 +5,8 @@
 //! they come in the order the changes happened.
 
 use crate::state::Server;
+use moon_store::stripe::RECORD_EXPIRED;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 
 /// Event classes, as Redis numbers them.
@@ -103,18 +105,33 @@ pub fn active_flags(srv: &Server) -> u32 {
     }
 }
 
-/// Publish the events recorded in `ks` (keys expired in its stripes not
-/// yet reported first), leaving it empty.
-pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess) {
+/// Publish the "expired" events of `expired` (keys found expired in the
+/// stripes of `ks`), then the events recorded in `ks`, leaving it empty.
+pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess, expired: &[Vec<u8>]) {
     let db = ks.db_index;
-    for key in ks.take_expired_keys() {
-        if wanted(srv, class::EXPIRED) {
-            publish(srv, db, "expired", &key);
+    if !expired.is_empty() && wanted(srv, class::EXPIRED) {
+        for key in expired {
+            publish(srv, db, "expired", key);
         }
     }
     for e in std::mem::take(&mut ks.events) {
         publish(srv, e.db, e.event, &e.key);
     }
+}
+
+static NOTIFY_WANTS_EXPIRED: AtomicBool = AtomicBool::new(false);
+static JOURNAL_WANTS_EXPIRED: AtomicBool = AtomicBool::new(false);
+
+/// The stripes keep the names of expired keys while "expired" events are
+/// published (`notify` from notify-keyspace-events) or the journal is on
+/// (it records them as DELs).
+pub fn sync_record_expired_notify(on: bool) {
+    NOTIFY_WANTS_EXPIRED.store(on, Relaxed);
+    RECORD_EXPIRED.store(on || JOURNAL_WANTS_EXPIRED.load(Relaxed), Relaxed);
+}
+pub fn sync_record_expired(journal_on: bool) {
+    JOURNAL_WANTS_EXPIRED.store(journal_on, Relaxed);
+    RECORD_EXPIRED.store(journal_on || NOTIFY_WANTS_EXPIRED.load(Relaxed), Relaxed);
 }
 
 /// Publish one event of database `db`.

@@ -62,6 +62,8 @@ pub struct Server {
     pub this: std::sync::OnceLock<std::sync::Weak<Server>>,
     /// The Lua engine and the running script's state.
     pub scripting: crate::scripting::Scripting,
+    /// The ordered stream of changes and the AOF it feeds.
+    pub journal: crate::journal::Journal,
 }
 
 /// A reading of the process' memory. Zero in an allocator field means the
@@ -174,6 +176,7 @@ impl Server {
             rdb: Default::default(),
             this: Default::default(),
             scripting: Default::default(),
+            journal: Default::default(),
             config,
         }
     }

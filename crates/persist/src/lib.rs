@@ -1,5 +1,5 @@
 //! Persistence in Redis' own formats: RDB snapshots and DUMP payloads,
-//! and (later) the multi-part AOF fed by the journal.
+//! and the multi-part AOF's manifest.
 //!
 //! - [`encode`] / [`decode`]: one value in RDB form (what follows the type
 //!   byte), for every type Moon has ([`stream`] holds the stream layout).
@@ -7,6 +7,7 @@
 //! - [`dump`]: DUMP / RESTORE payloads.
 //! - [`digest`]: DEBUG DIGEST's SHA1-based dataset signature.
 //! - [`snapshot`]: BGSAVE's point-in-time file, written without fork().
+//! - [`manifest`]: the file list of a multi-part append-only file.
 //!
 //! Loading never panics and never allocates from a length in the input
 //! beyond what the remaining input can back; corrupt input is an [`Error`].
@@ -20,6 +21,7 @@ pub mod functions;
 mod intset;
 mod listpack;
 mod lzf;
+pub mod manifest;
 mod reader;
 pub mod snapshot;
 pub mod stream;

@@ -67,6 +67,9 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
             out.raw(&mail);
         }
         let step = run_batch(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want);
+        if !out.buf.is_empty() && srv.journal.behind() {
+            crate::journal_flush::wait(&srv).await;
+        }
         bump(&handle.net_out, out.buf.len() as u64);
         if !flush(&srv, thread, &mut stream, &mut out).await {
             break;

@@ -5,6 +5,7 @@ mod alloc;
 mod cli;
 mod conn;
 mod expire;
+mod journal_flush;
 mod net;
 mod tls;
 
@@ -65,8 +66,13 @@ fn run(config: Config) {
         std::process::exit(1);
     }
     notice!("Data directory: {}", srv.config.get_str("dir"));
-    load_rdb(&srv);
     let srv: Arc<Server> = srv.share();
+    srv.journal.set_fsync(moon_commands::journal::Fsync::from_name(&srv.config.get_str("appendfsync")));
+    if srv.config.get_bool("appendonly") {
+        load_aof(&srv);
+    } else {
+        load_rdb(&srv);
+    }
     let pidfile = srv.config.get_str("pidfile");
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
@@ -84,6 +90,7 @@ fn run(config: Config) {
     if cron(&srv) == Stop::Signal {
         save_on_signal(&srv);
     }
+    moon_commands::journal::aof::flush_for_shutdown(&srv);
     notice!("Moon is now ready to exit, bye bye...");
     if !pidfile.is_empty() {
         let _ = std::fs::remove_file(&pidfile);
@@ -108,6 +115,30 @@ fn load_rdb(srv: &Server) {
             }
             notice!("Done loading RDB, keys loaded: {}, keys expired: {}.", r.keys, r.expired);
             notice!("DB loaded from disk: {:.3} seconds", t.elapsed().as_secs_f64());
+        }
+        Err(e) => {
+            warning!("{e}");
+            warning!("Fatal error loading the DB, check server logs. Exiting.");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// appendonly yes: the AOF replaces the RDB file as the source of the
+/// data (as in Redis); one that cannot be loaded stops the server.
+fn load_aof(srv: &Server) {
+    let t = Instant::now();
+    match moon_commands::journal::aof::start_at_boot(srv) {
+        Ok(r) => {
+            if r.files > 0 {
+                notice!(
+                    "DB loaded from append only file: {:.3} seconds ({} files, {} keys from the base, {} commands)",
+                    t.elapsed().as_secs_f64(),
+                    r.files,
+                    r.keys,
+                    r.commands
+                );
+            }
         }
         Err(e) => {
             warning!("{e}");
@@ -161,6 +192,7 @@ fn cron(srv: &Server) -> Stop {
         expire.cycle(srv);
         moon_commands::evict::background(srv, 1000 / hz / 2);
         moon_commands::persistence::bgsave::cron(srv);
+        moon_commands::journal::rewrite::cron(srv);
     }
 }
 

@@ -187,6 +187,7 @@ fn run_io_thread(
         }
     };
     rt.block_on(async move {
+        crate::journal_flush::start(srv.clone());
         for l in listeners {
             let tls = if l.tls { tls.clone() } else { None };
             match tokio::net::TcpListener::from_std(l.socket) {

@@ -4,13 +4,16 @@
 use super::{BlockedOp, Waiter};
 use crate::ctx::KeyAccess;
 use crate::error::CmdError;
+use crate::journal::Records;
 use crate::list::ops as list_ops;
 use crate::state::Server;
 use crate::stream::read as stream_read;
 use crate::zset::pop as zset_pop;
 use moon_resp::Out;
+use moon_store::stripe::RECORD_EXPIRED;
 use moon_store::ValueRef;
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 /// Run `op` against the keys the caller holds: true if it did something
@@ -133,23 +136,23 @@ pub fn wake<'k>(srv: &Server, ks: &mut KeyAccess, keys: impl Iterator<Item = &'k
 /// After a command that changed a whole database (FLUSHDB, FLUSHALL,
 /// SWAPDB), run under the exclusive world lock: look at every key someone
 /// waits on in database `db`.
-pub fn wake_db(srv: &Server, db: usize, now: i64) {
+pub fn wake_db(srv: &Server, db: usize, now: i64, journal: &mut Records) {
     if srv.blocking.any() {
-        wake_in_db(srv, db, srv.blocking.keys_of_db(db), now);
+        wake_in_db(srv, db, srv.blocking.keys_of_db(db), now, journal);
     }
 }
 
 /// After `key` appeared in database `db` from another one (MOVE, COPY
 /// ... DB), under the exclusive world lock with no stripe of `db` held.
-pub fn wake_moved(srv: &Server, db: usize, key: &[u8], now: i64) {
+pub fn wake_moved(srv: &Server, db: usize, key: &[u8], now: i64, journal: &mut Records) {
     if srv.blocking.any() {
-        wake_in_db(srv, db, vec![key.to_vec()], now);
+        wake_in_db(srv, db, vec![key.to_vec()], now, journal);
     }
 }
 
 /// After EXEC or a script (the world still held exclusively): serve the
 /// clients blocked on keys it wrote.
-pub fn serve_deferred(srv: &Server, conn: &mut crate::client::ConnState, now: i64) {
+pub fn serve_deferred(srv: &Server, conn: &mut crate::client::ConnState, now: i64, journal: &mut Records) {
     let ready = std::mem::take(&mut conn.deferred_ready);
     if ready.is_empty() || !srv.blocking.any() {
         return;
@@ -164,16 +167,22 @@ pub fn serve_deferred(srv: &Server, conn: &mut crate::client::ConnState, now: i6
                 keys.push(k.clone());
             }
         }
-        wake_in_db(srv, db, keys, now);
+        wake_in_db(srv, db, keys, now, journal);
     }
 }
 
-fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64) {
+/// Serve the waiters on `keys` of database `db`; the pops they made are
+/// journaled after the records in `journal` (those of the command that
+/// filled the keys).
+fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64, journal: &mut Records) {
     let mut ks = KeyAccess::new(&srv.ks.dbs[db], db, now, false);
-    ks.load_notify(srv);
+    ks.load_server_flags(srv);
     ks.any_stripe = true;
     wake_keys(srv, &mut ks, keys.into());
-    crate::notify::publish_pending(srv, &mut ks);
+    let expired = if RECORD_EXPIRED.load(Relaxed) { ks.take_expired_keys() } else { Vec::new() };
+    crate::notify::publish_pending(srv, &mut ks, &expired);
+    ks.journal.expired_first(db, &expired);
+    journal.extend(std::mem::take(&mut ks.journal));
 }
 
 fn wake_keys(srv: &Server, ks: &mut KeyAccess, mut ready: VecDeque<Vec<u8>>) {

@@ -256,7 +256,7 @@ impl Config {
                 let f = crate::notify::parse_flags(v).unwrap_or(0);
                 h.notify_flags.store(f, Ordering::Relaxed);
                 use crate::notify::class::{EXPIRED, KEYEVENT, KEYSPACE};
-                moon_store::stripe::RECORD_EXPIRED.store(f & EXPIRED != 0 && f & (KEYSPACE | KEYEVENT) != 0, Ordering::Relaxed);
+                crate::notify::sync_record_expired_notify(f & EXPIRED != 0 && f & (KEYSPACE | KEYEVENT) != 0);
             }
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),

@@ -48,7 +48,7 @@ pub fn flushdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     ctx.srv.tracking.invalidate_all(ctx.srv);
     crate::multi::watch::touch_db(ctx.srv, ctx.ks.db_index, None, ctx.now());
     ctx.ks.dirty += empty_db(ctx.ks.db, lazy);
-    crate::blocking::wake_db(ctx.srv, ctx.ks.db_index, ctx.now());
+    crate::blocking::wake_db(ctx.srv, ctx.ks.db_index, ctx.now(), &mut ctx.ks.journal);
     ctx.out.ok();
     Ok(())
 }
@@ -59,7 +59,7 @@ pub fn flushall(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     for (i, db) in ctx.srv.ks.dbs.iter().enumerate() {
         crate::multi::watch::touch_db(ctx.srv, i, None, ctx.now());
         ctx.ks.dirty += empty_db(db, lazy);
-        crate::blocking::wake_db(ctx.srv, i, ctx.now());
+        crate::blocking::wake_db(ctx.srv, i, ctx.now(), &mut ctx.ks.journal);
     }
     ctx.out.ok();
     Ok(())
@@ -82,8 +82,8 @@ pub fn swapdb(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     crate::multi::watch::touch_db(ctx.srv, a as usize, Some(b as usize), ctx.now());
     crate::multi::watch::touch_db(ctx.srv, b as usize, Some(a as usize), ctx.now());
     ctx.srv.ks.swap(a as usize, b as usize);
-    crate::blocking::wake_db(ctx.srv, a as usize, ctx.now());
-    crate::blocking::wake_db(ctx.srv, b as usize, ctx.now());
+    crate::blocking::wake_db(ctx.srv, a as usize, ctx.now(), &mut ctx.ks.journal);
+    crate::blocking::wake_db(ctx.srv, b as usize, ctx.now(), &mut ctx.ks.journal);
     // Counted even when both are the same database, as in Redis.
     ctx.ks.dirty += 1;
     ctx.out.ok();

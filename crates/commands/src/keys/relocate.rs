@@ -148,12 +148,13 @@ pub fn move_cmd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 /// `key` was written in database `db`, not the command's own: mark its
 /// watchers and serve clients blocked on it there (the dispatcher does
 /// both only for the command's own database).
-fn arrived_in(ctx: &Ctx, db: usize, key: &[u8]) {
+fn arrived_in(ctx: &mut Ctx, db: usize, key: &[u8]) {
     let srv = ctx.srv;
     if srv.watches.any() {
         srv.watches.touch(db, key, srv.ks.dbs[db].stripe_of(key));
     }
-    crate::blocking::wake_moved(srv, db, key, ctx.now());
+    let now = ctx.now();
+    crate::blocking::wake_moved(srv, db, key, now, &mut ctx.ks.journal);
 }
 
 pub fn copy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {

@@ -119,7 +119,7 @@ fn exec(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     }
     ctx.conn.in_exec = false;
     ctx.conn.no_block = false;
-    crate::blocking::serve_deferred(ctx.srv, ctx.conn, ctx.now());
+    crate::blocking::serve_deferred(ctx.srv, ctx.conn, ctx.now(), &mut ctx.ks.journal);
     Ok(())
 }
 

@@ -97,7 +97,7 @@ pub fn start(srv: &Server) -> Result<(), StartError> {
     let job = snap.clone();
     let spawned = std::thread::Builder::new().name("moon-bgsave".into()).spawn(move || {
         let t = std::time::Instant::now();
-        let r = write(&owner, &job, &path);
+        let r = write_snapshot_file(&owner, &job, &path);
         finish(&owner, r, t.elapsed().as_secs() as i64);
     });
     match spawned {
@@ -115,7 +115,9 @@ pub fn start(srv: &Server) -> Result<(), StartError> {
     }
 }
 
-fn write(srv: &Server, snap: &Snapshot, path: &PathBuf) -> Result<(), String> {
+/// Write `snap` to `path` through a temp file in the same directory,
+/// fsynced and renamed (BGSAVE, and the AOF rewrite's base).
+pub(crate) fn write_snapshot_file(srv: &Server, snap: &Snapshot, path: &PathBuf) -> Result<(), String> {
     let dir = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     let tmp = dir.join(format!("temp-bg-{}.rdb", std::process::id()));
     let f = match File::create(&tmp) {
@@ -255,9 +257,18 @@ pub fn bgsave(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if argv.len() > 1 && !(argv.len() == 2 && eq_ic(argv.get(1), "SCHEDULE")) {
         return Err(SYNTAX);
     }
-    // With no other kind of background job in Moon, SCHEDULE only
-    // matters when a background save is already running, and then Redis
-    // refuses it too.
+    // SCHEDULE waits for an AOF rewrite (Redis' other child); behind a
+    // running background save Redis refuses it too.
+    if ctx.srv.journal.aof.rewrite_in_progress.load(Relaxed) && !ctx.srv.rdb.bg.in_progress.load(Relaxed) {
+        if argv.len() == 2 {
+            ctx.srv.rdb.bg.scheduled.store(true, Relaxed);
+            ctx.out.simple("Background saving scheduled");
+            return Ok(());
+        }
+        return Err(CmdError::err(
+            "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        ));
+    }
     match start(ctx.srv) {
         Ok(()) => {
             ctx.out.simple("Background saving started");

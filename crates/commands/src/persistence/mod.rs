@@ -13,7 +13,8 @@ mod tests;
 mod tests_bgsave;
 
 pub use debug::{digest, digest_value, reload};
-pub use save::{load_from_disk, rdb_path, save_to_disk, LoadReport};
+pub(crate) use save::{file_opts, write_rdb_file};
+pub use save::{insert_loaded, load_from_disk, rdb_path, save_to_disk, LoadReport};
 
 use crate::evict::Policy;
 use crate::spec::{cat, cmd, flag::*, kf, BeginSearch, CommandDef, FindKeys, KeySpec, Locking};
@@ -47,6 +48,8 @@ pub static COMMANDS: &[CommandDef] = &[
     cmd("migrate", -6, WRITE, cat::KEYSPACE | cat::DANGEROUS, MIGRATE_KEYS, migrate::migrate, "generic"),
     cmd("save", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT | NO_MULTI, 0, &[], save::save, "server").locking(Locking::World),
     cmd("bgsave", -1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT, 0, &[], bgsave::bgsave, "server").locking(Locking::World),
+    cmd("bgrewriteaof", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT, 0, &[], crate::journal::rewrite::bgrewriteaof, "server")
+        .locking(Locking::World),
     cmd("lastsave", 1, LOADING | STALE | FAST, cat::ADMIN | cat::DANGEROUS, &[], save::lastsave, "server").locking(Locking::None),
 ];
 

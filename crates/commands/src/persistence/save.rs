@@ -39,7 +39,7 @@ pub fn save_to_disk(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String
 }
 
 /// What goes into a file saved at `now_ms` with the current configuration.
-pub(super) fn file_opts(srv: &Server, now_ms: i64) -> FileOpts {
+pub(crate) fn file_opts(srv: &Server, now_ms: i64) -> FileOpts {
     FileOpts {
         value: save_opts(srv),
         checksum: srv.config.get_bool("rdbchecksum"),
@@ -52,19 +52,23 @@ pub(super) fn file_opts(srv: &Server, now_ms: i64) -> FileOpts {
 }
 
 fn write_file(srv: &Server, now_ms: i64) -> Result<file::SaveStats, String> {
-    let path = rdb_path(srv);
+    write_rdb_file(srv, &rdb_path(srv), &file_opts(srv, now_ms))
+}
+
+/// Serialize every database to `path` through a temp file in the same
+/// directory, fsynced and renamed. The caller keeps writers out.
+pub(crate) fn write_rdb_file(srv: &Server, path: &std::path::Path, opts: &FileOpts) -> Result<file::SaveStats, String> {
     let dir = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
     let f = File::create(&tmp).map_err(|e| format!("Failed opening the temp RDB file {} for saving: {e}", tmp.display()))?;
-    let opts = file_opts(srv, now_ms);
     let result = (|| {
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        let st = file::save(&srv.ks, &mut w, &opts)?;
+        let st = file::save(&srv.ks, &mut w, opts)?;
         w.flush()?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         drop(f);
-        fs::rename(&tmp, &path)?;
+        fs::rename(&tmp, path)?;
         // Make the rename itself durable.
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();

@@ -178,7 +178,7 @@ pub(crate) fn run_guarded(
     ctx.conn.in_exec = in_exec;
     ctx.conn.no_block = no_block;
     if !in_exec {
-        crate::blocking::serve_deferred(srv, ctx.conn, ctx.ks.now);
+        crate::blocking::serve_deferred(srv, ctx.conn, ctx.ks.now, &mut ctx.ks.journal);
     }
     // SELECT inside a script does not change the caller's database.
     if ctx.conn.db != saved_db {

@@ -116,6 +116,13 @@ fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if let Some((_, v)) = pairs.iter().find(|(p, _)| p.name == "requirepass") {
         ctx.srv.acl.set_default_password(&ctx.srv.table, v);
     }
+    for (p, _) in &pairs {
+        match p.name {
+            "appendfsync" => ctx.srv.journal.set_fsync(crate::journal::Fsync::from_name(&cfg.get_str("appendfsync"))),
+            "appendonly" => crate::journal::aof::config_changed(ctx.srv, cfg.get_bool("appendonly")),
+            _ => {}
+        }
+    }
     ctx.out.ok();
     Ok(())
 }

@@ -262,8 +262,8 @@ fn memory(srv: &Server, s: &mut String, _now: i64) {
     }
 }
 
-/// RDB state (loads are synchronous; BGSAVE runs on a thread, with no
-/// fork and so no copy-on-write numbers); AOF is off.
+/// RDB and AOF state (loads are synchronous; BGSAVE and AOF rewrites run
+/// on a thread, with no fork and so no copy-on-write numbers).
 fn persistence(srv: &Server, s: &mut String, now: i64) {
     let rdb = &srv.rdb;
     let bg = &rdb.bg;
@@ -288,18 +288,31 @@ fn persistence(srv: &Server, s: &mut String, now: i64) {
     field!(s, "rdb_last_cow_size", "0");
     field!(s, "rdb_last_load_keys_expired", "{}", rdb.last_load_keys_expired.load(Relaxed));
     field!(s, "rdb_last_load_keys_loaded", "{}", rdb.last_load_keys_loaded.load(Relaxed));
-    field!(s, "aof_enabled", "0");
-    field!(s, "aof_rewrite_in_progress", "0");
-    field!(s, "aof_rewrite_scheduled", "0");
-    field!(s, "aof_last_rewrite_time_sec", "-1");
-    field!(s, "aof_current_rewrite_time_sec", "-1");
-    field!(s, "aof_last_bgrewrite_status", "ok");
-    field!(s, "aof_rewrites", "0");
-    field!(s, "aof_rewrites_consecutive_failures", "0");
-    field!(s, "aof_last_write_status", "ok");
+    let j = &srv.journal;
+    let aof = &j.aof;
+    let ok = |b: bool| if b { "ok" } else { "err" };
+    let rewriting = aof.rewrite_in_progress.load(Relaxed);
+    field!(s, "aof_enabled", "{}", j.on() as u8);
+    field!(s, "aof_rewrite_in_progress", "{}", rewriting as u8);
+    field!(s, "aof_rewrite_scheduled", "{}", aof.rewrite_scheduled.load(Relaxed) as u8);
+    field!(s, "aof_last_rewrite_time_sec", "{}", aof.last_rewrite_secs.load(Relaxed));
+    let current = if rewriting { (now - aof.rewrite_started_ms.load(Relaxed)) / 1000 } else { -1 };
+    field!(s, "aof_current_rewrite_time_sec", "{current}");
+    field!(s, "aof_last_bgrewrite_status", "{}", ok(aof.last_rewrite_ok.load(Relaxed)));
+    field!(s, "aof_rewrites", "{}", aof.rewrites.load(Relaxed));
+    field!(s, "aof_rewrites_consecutive_failures", "{}", aof.consecutive_failures.load(Relaxed));
+    field!(s, "aof_last_write_status", "{}", ok(!j.write_failed.load(Relaxed)));
     field!(s, "aof_last_cow_size", "0");
     field!(s, "module_fork_in_progress", "0");
     field!(s, "module_fork_last_cow_size", "0");
+    if j.on() {
+        field!(s, "aof_current_size", "{}", crate::journal::aof::current_size(srv));
+        field!(s, "aof_base_size", "{}", aof.rewrite_base_size.load(Relaxed));
+        field!(s, "aof_pending_rewrite", "{}", aof.rewrite_scheduled.load(Relaxed) as u8);
+        field!(s, "aof_buffer_length", "{}", j.buffered());
+        field!(s, "aof_pending_bio_fsync", "0");
+        field!(s, "aof_delayed_fsync", "0");
+    }
 }
 
 fn stats(srv: &Server, s: &mut String, _now: i64) {

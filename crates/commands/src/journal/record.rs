@@ -1,0 +1,121 @@
+//! What one command journals. By default a command that changed something
+//! (its `dirty` count grew) is journaled as it was called; a command whose
+//! effect depends on time or chance records its deterministic effect
+//! instead ([`Records::rewrite`]), as Redis' rewriteClientCommandVector /
+//! alsoPropagate do (EXPIRE → PEXPIREAT, SPOP → SREM, ...). Records of
+//! the commands inside EXEC or a script are gathered on the connection and
+//! journaled together, wrapped in MULTI/EXEC.
+
+use crate::client::ConnState;
+use crate::ctx::KeyAccess;
+use crate::state::Server;
+use crate::table::TableEntry;
+use moon_resp::Argv;
+
+/// The records of one command, in the order its effects happened.
+#[derive(Default)]
+pub struct Records {
+    /// Records are wanted (the journal was on as the command started).
+    pub on: bool,
+    /// The command chose its records itself: no verbatim record.
+    custom: bool,
+    list: Vec<(usize, Vec<u8>)>,
+}
+
+impl Records {
+    /// Journal `args` (of database `db`) as this command's effect, in
+    /// place of the command as called. May be called several times.
+    pub fn rewrite(&mut self, db: usize, args: &[&[u8]]) {
+        if self.on {
+            self.custom = true;
+            let mut b = Vec::new();
+            encode(&mut b, args);
+            self.list.push((db, b));
+        }
+    }
+
+    /// This command journals nothing of its own (its effects are recorded
+    /// by the commands it runs, or it changed nothing lasting).
+    pub fn suppress(&mut self) {
+        self.custom = true;
+    }
+
+    /// Add records gathered elsewhere (a helper KeyAccess), after these.
+    pub fn extend(&mut self, other: Records) {
+        self.list.extend(other.list);
+    }
+
+    /// DELs of keys of `db` found expired, ahead of everything else: the
+    /// expiry happened when the command first looked at them.
+    pub fn expired_first(&mut self, db: usize, expired: &[Vec<u8>]) {
+        if !expired.is_empty() {
+            let dels = expired.iter().map(|k| {
+                let mut b = Vec::new();
+                encode(&mut b, &[b"DEL", k]);
+                (db, b)
+            });
+            self.list.splice(0..0, dels);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// RESP multibulk of `args`, appended to `buf`.
+pub fn encode(buf: &mut Vec<u8>, args: &[&[u8]]) {
+    encode_iter(buf, args.len(), args.iter().copied());
+}
+
+pub fn encode_iter<'a>(buf: &mut Vec<u8>, n: usize, args: impl Iterator<Item = &'a [u8]>) {
+    let mut num = itoa::Buffer::new();
+    buf.push(b'*');
+    buf.extend_from_slice(num.format(n).as_bytes());
+    buf.extend_from_slice(b"\r\n");
+    for a in args {
+        buf.push(b'$');
+        buf.extend_from_slice(num.format(a.len()).as_bytes());
+        buf.extend_from_slice(b"\r\n");
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Commands whose own call is never journaled: their effects are (the
+/// commands a transaction or script ran).
+fn runs_others(entry: &TableEntry) -> bool {
+    matches!(entry.full_name.as_str(), "exec" | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro")
+}
+
+/// After the handler, before anything it set off (served blocked
+/// clients): the verbatim record goes first if the command changed
+/// something and chose no records of its own.
+pub fn seal(ks: &mut KeyAccess, entry: &TableEntry, argv: &Argv) {
+    let r = &mut ks.journal;
+    if !r.custom && ks.dirty > 0 && !runs_others(entry) {
+        let mut b = Vec::new();
+        encode_iter(&mut b, argv.len(), argv.iter());
+        r.list.insert(0, (ks.db_index, b));
+    }
+    r.custom = true;
+}
+
+/// The end of a command under its locks: DELs for the keys it found
+/// expired, then its records. Inside EXEC or a script they wait on the
+/// connection; a top-level command appends them with what its nested
+/// commands gathered.
+pub fn commit(srv: &Server, conn: &mut ConnState, ks: &mut KeyAccess, expired: &[Vec<u8>]) {
+    ks.journal.expired_first(ks.db_index, expired);
+    let mut list = std::mem::take(&mut ks.journal.list);
+    if conn.in_exec {
+        conn.journal_txn.append(&mut list);
+        return;
+    }
+    if !conn.journal_txn.is_empty() {
+        let mut all = std::mem::take(&mut conn.journal_txn);
+        all.append(&mut list);
+        list = all;
+    }
+    srv.journal.append(&list);
+}
