@@ -135,10 +135,14 @@ impl Journal {
 
     /// Append one command of database `db`, encoded from its arguments.
     pub fn append_args(&self, db: usize, args: &[&[u8]]) {
+        self.append_iter(db, args.len(), args.iter().copied());
+    }
+
+    pub fn append_iter<'a>(&self, db: usize, n: usize, args: impl Iterator<Item = &'a [u8]>) {
         let mut p = self.pending.lock();
         let before = p.buf.len();
         select(&mut p, db);
-        record::encode(&mut p.buf, args);
+        record::encode_iter(&mut p.buf, n, args);
         self.appended.fetch_add((p.buf.len() - before) as u64, Release);
     }
 
