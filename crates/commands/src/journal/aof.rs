@@ -117,7 +117,10 @@ pub struct Loaded {
 pub fn start_at_boot(srv: &Server) -> Result<Loaded, String> {
     let d = dir(srv);
     fs::create_dir_all(&d).map_err(|e| format!("Can't create the append-only dir {}: {e}", d.display()))?;
-    let mut m = read_manifest(srv)?.unwrap_or_default();
+    let mut m = match read_manifest(srv)? {
+        Some(m) => m,
+        None => upgrade_single_file(srv)?,
+    };
     let mut report = Loaded::default();
     let truncated_ok = srv.config.get_bool("aof-load-truncated");
     let files: Vec<AofFile> = m.load_order().cloned().collect();
@@ -191,6 +194,22 @@ fn st_sizes(srv: &Server, base: u64, older_incr: u64) {
 pub fn current_size(srv: &Server) -> u64 {
     let st = &srv.journal.aof;
     st.base_file_size.load(Relaxed) + st.older_incr_size.load(Relaxed) + srv.journal.incr_size()
+}
+
+/// No manifest, but a Redis 6 style single `dir`/`appendfilename`: it
+/// becomes the base of a multi-part AOF, moved into the directory under
+/// its own name, as Redis 7 upgrades it.
+fn upgrade_single_file(srv: &Server) -> Result<Manifest, String> {
+    let name = prefix(srv);
+    let old = PathBuf::from(srv.config.get_str("dir")).join(&name);
+    if !old.is_file() {
+        return Ok(Manifest::default());
+    }
+    let m = Manifest { base: Some(AofFile { name: name.clone(), seq: 1, kind: Kind::Base, start_offset: None }), ..Default::default() };
+    fs::rename(&old, dir(srv).join(&name)).map_err(|e| format!("Error moving {} into the append-only dir: {e}", old.display()))?;
+    persist_manifest(srv, &m).map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+    crate::notice!("Successfully migrated an old-style AOF into the AOF directory");
+    Ok(m)
 }
 
 /// (base bytes, bytes of all incr files) as listed.
