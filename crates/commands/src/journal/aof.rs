@@ -87,7 +87,7 @@ pub(super) fn sync_dir(d: &Path) {
     }
 }
 
-fn read_manifest(srv: &Server) -> Result<Option<Manifest>, String> {
+pub(super) fn read_manifest(srv: &Server) -> Result<Option<Manifest>, String> {
     let path = dir(srv).join(manifest::manifest_name(&prefix(srv)));
     match fs::read(&path) {
         Ok(b) => Manifest::parse(&b).map(Some).map_err(|e| format!("{e} ({})", path.display())),
