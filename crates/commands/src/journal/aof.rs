@@ -121,38 +121,7 @@ pub fn start_at_boot(srv: &Server) -> Result<Loaded, String> {
         Some(m) => m,
         None => upgrade_single_file(srv)?,
     };
-    let mut report = Loaded::default();
-    let truncated_ok = srv.config.get_bool("aof-load-truncated");
-    let files: Vec<AofFile> = m.load_order().cloned().collect();
-    let last = files.len().saturating_sub(1);
-    for (i, f) in files.iter().enumerate() {
-        let path = d.join(&f.name);
-        let data = fs::read(&path).map_err(|e| format!("The AOF file {} doesn't exist or can't be read: {e}", path.display()))?;
-        report.files += 1;
-        if f.kind == Kind::Base && data.starts_with(b"REDIS") {
-            report.keys += load::load_rdb_base(srv, &data, &f.name)?;
-            continue;
-        }
-        let mut r = Replayer::new(srv);
-        let end = r.run(&data, &f.name)?;
-        report.commands += r.commands;
-        if let End::Truncated { valid_len } = end {
-            // Only the last file may end short (the crash happened while
-            // it was being appended to).
-            if i != last || !truncated_ok {
-                return Err(format!(
-                    "Unexpected end of file reading the append only file {}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
-                    f.name
-                ));
-            }
-            crate::warning!("!!! Warning: short read while loading the AOF file {}!!!", f.name);
-            crate::warning!("!!! Truncating the AOF {} at offset {} !!!", f.name, valid_len);
-            let file = OpenOptions::new().write(true).open(&path).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
-            file.set_len(valid_len as u64).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
-            let _ = file.sync_all();
-            crate::warning!("AOF {} loaded anyway because aof-load-truncated is enabled", f.name);
-        }
-    }
+    let report = load_files(srv, &m, false)?;
     // Replayed commands are not the clients' (Redis' fake client does not
     // count them either).
     crate::server::config_cmd::reset_stats(srv);
@@ -183,6 +152,64 @@ pub fn start_at_boot(srv: &Server) -> Result<Loaded, String> {
     srv.journal.set_on(true);
     ensure_fsync_thread(srv);
     Ok(report)
+}
+
+/// Load the files `m` lists: the base (RDB or commands), then the incr
+/// files. `nested`: run inside a command holding the world (DEBUG
+/// LOADAOF). The last file may end cut off (aof-load-truncated).
+fn load_files(srv: &Server, m: &Manifest, nested: bool) -> Result<Loaded, String> {
+    let d = dir(srv);
+    let mut report = Loaded::default();
+    let truncated_ok = srv.config.get_bool("aof-load-truncated");
+    let files: Vec<AofFile> = m.load_order().cloned().collect();
+    let last = files.len().saturating_sub(1);
+    for (i, f) in files.iter().enumerate() {
+        let path = d.join(&f.name);
+        let data = fs::read(&path).map_err(|e| format!("The AOF file {} doesn't exist or can't be read: {e}", path.display()))?;
+        report.files += 1;
+        if f.kind == Kind::Base && data.starts_with(b"REDIS") {
+            report.keys += load::load_rdb_base(srv, &data, &f.name)?;
+            continue;
+        }
+        let mut r = if nested { Replayer::nested(srv) } else { Replayer::new(srv) };
+        let end = r.run(&data, &f.name)?;
+        report.commands += r.commands;
+        if let End::Truncated { valid_len } = end {
+            // Only the last file may end short (the crash happened while
+            // it was being appended to).
+            if i != last || !truncated_ok {
+                return Err(format!(
+                    "Unexpected end of file reading the append only file {}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
+                    f.name
+                ));
+            }
+            crate::warning!("!!! Warning: short read while loading the AOF file {}!!!", f.name);
+            crate::warning!("!!! Truncating the AOF {} at offset {} !!!", f.name, valid_len);
+            let file = OpenOptions::new().write(true).open(&path).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
+            file.set_len(valid_len as u64).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
+            let _ = file.sync_all();
+            crate::warning!("AOF {} loaded anyway because aof-load-truncated is enabled", f.name);
+        }
+    }
+    Ok(report)
+}
+
+/// DEBUG LOADAOF: write out the journal, empty the databases and load the
+/// AOF back (the caller holds the world exclusively).
+pub fn reload(srv: &Server) -> Result<Loaded, String> {
+    if srv.journal.on() {
+        srv.journal.write_out();
+        srv.journal.fsync_written();
+    }
+    for db in &srv.ks.dbs {
+        db.for_each_stripe(|_, s| {
+            s.clear();
+        });
+    }
+    let m = srv.journal.aof.manifest.lock().clone();
+    let r = load_files(srv, &m, true)?;
+    crate::notice!("Append Only File loaded by DEBUG LOADAOF");
+    Ok(r)
 }
 
 fn st_sizes(srv: &Server, base: u64, older_incr: u64) {
