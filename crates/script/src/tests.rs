@@ -6,8 +6,8 @@ use moon_resp::{Out, Protocol};
 struct Mock;
 
 impl Host for Mock {
-    fn call(&mut self, args: &[&[u8]], _resp3: bool, out: &mut Out) -> Result<(), String> {
-        match args[0] {
+    fn call(&mut self, argv: &moon_resp::Argv, _resp3: bool, out: &mut Out) -> Result<(), String> {
+        match argv.get(0) {
             b"get" => out.bulk(b"v"),
             b"ping" => out.simple("PONG"),
             b"incr" => out.error("ERR value is not an integer or out of range"),
