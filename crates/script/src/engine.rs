@@ -62,7 +62,8 @@ pub struct Engine {
     env: Table,
     pub(crate) handler: Function,
     pub(crate) xpcall: Function,
-    scripts: HashMap<[u8; 40], Script>,
+    /// By SHA-1 (hex); looked up on every EVALSHA, so a fast hasher.
+    scripts: HashMap<[u8; 40], Script, foldhash::fast::RandomState>,
     pub(crate) libs: crate::functions::Libraries,
     pub(crate) fenv: crate::functions::FunctionEnv,
     pub kill: Arc<KillState>,
@@ -127,7 +128,7 @@ impl Engine {
                 Ok(VmState::Continue)
             }
         });
-        Ok(Engine { lua, run_ctx, env, handler, xpcall, scripts: HashMap::new(), libs: Default::default(), fenv, kill })
+        Ok(Engine { lua, run_ctx, env, handler, xpcall, scripts: HashMap::default(), libs: Default::default(), fenv, kill })
     }
 
     /// Compile `body` as an EVAL script (unless cached) and return its SHA-1.

@@ -28,6 +28,9 @@ pub trait Host {
     /// error the script call itself is refused with (unknown command,
     /// arity, not allowed from scripts, ...), "ERR ..." form.
     fn call(&mut self, argv: &Argv, resp3: bool, out: &mut Out) -> Result<(), String>;
+    /// redis.acl_check_cmd: whether the script's user may run this command
+    /// line. Err is the error text for a command that does not exist.
+    fn acl_check(&mut self, argv: &Argv) -> Result<bool, String>;
     /// redis.log at a Redis log level (0 debug .. 3 warning).
     fn log(&mut self, level: i64, msg: &[u8]);
 }

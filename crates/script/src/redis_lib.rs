@@ -173,6 +173,28 @@ pub(crate) fn install(lua: &Lua, g: &Table, version: &str, version_num: i64, run
         with_host(lua, |h| h.log(level, &msg));
         ok1(Value::Nil)
     })?;
+    reg(lua, &r, "acl_check_cmd", |lua, args| {
+        if args.is_empty() {
+            return fail(lua, "Please specify at least one argument for this redis lib call");
+        }
+        // The command line as redis.call would send it.
+        let (mut buf, mut offs) = (Vec::new(), Vec::with_capacity(args.len()));
+        for a in args.iter() {
+            let start = buf.len();
+            match a {
+                Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
+                Value::Number(n) => crate::call::number_arg(*n, &mut buf),
+                Value::Integer(i) => crate::call::number_arg(*i as f64, &mut buf),
+                _ => return fail(lua, "Lua redis lib command arguments must be strings or integers"),
+            }
+            offs.push((start, buf.len()));
+        }
+        match with_host(lua, |h| h.acl_check(&moon_resp::Argv::new(&buf, &offs))) {
+            Some(Ok(allowed)) => ok1(Value::Boolean(allowed)),
+            Some(Err(e)) => fail(lua, &e),
+            None => fail(lua, "redis.acl_check_cmd is not available here"),
+        }
+    })?;
     reg(lua, &r, "setresp", |lua, args| {
         if args.len() != 1 {
             return fail(lua, "redis.setresp() requires one argument.");

@@ -20,6 +20,13 @@ impl Host for Mock {
         }
         Ok(())
     }
+    fn acl_check(&mut self, argv: &moon_resp::Argv) -> Result<bool, String> {
+        match argv.get(0) {
+            b"get" => Ok(true),
+            b"set" => Ok(false),
+            _ => Err("Invalid command passed to redis.acl_check_cmd()".into()),
+        }
+    }
     fn log(&mut self, _level: i64, _msg: &[u8]) {}
 }
 
