@@ -388,7 +388,7 @@ mod tests {
         let id = c.srv.replid.lock().clone();
         assert_eq!(c.run(&["DEBUG", "CHANGE-REPL-ID"]), "+OK\r\n");
         assert_ne!(*c.srv.replid.lock(), id);
-        assert!(c.run(&["DEBUG", "HELP"]).starts_with("*27\r\n+DEBUG <subcommand>"));
+        assert!(c.run(&["DEBUG", "HELP"]).starts_with("*29\r\n+DEBUG <subcommand>"));
         assert_eq!(c.run(&["DEBUG", "nosuch"]), "-ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP.\r\n");
         assert_eq!(c.run(&["DEBUG"]), "-ERR wrong number of arguments for 'debug' command\r\n");
     }
