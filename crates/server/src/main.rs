@@ -67,6 +67,10 @@ fn run(config: Config) {
     }
     notice!("Data directory: {}", srv.config.get_str("dir"));
     let srv: Arc<Server> = srv.share();
+    let listeners = net::bind(&srv).unwrap_or_else(|e| {
+        warning!("{e}");
+        std::process::exit(1);
+    });
     srv.journal.set_fsync(moon_commands::journal::Fsync::from_name(&srv.config.get_str("appendfsync")));
     if srv.config.get_bool("appendonly") {
         load_aof(&srv);
@@ -82,7 +86,7 @@ fn run(config: Config) {
     // Before the listeners: a SIGTERM that arrives once clients can
     // connect must already take the clean shutdown path.
     install_signals();
-    if let Err(e) = net::start(srv.clone()) {
+    if let Err(e) = net::start(srv.clone(), listeners) {
         warning!("{e}");
         std::process::exit(1);
     }

@@ -108,10 +108,19 @@ fn bind_port(binds: &[BindAddr], port: u16, backlog: i32, tls: bool, per_thread:
     Ok(())
 }
 
-/// Bind every listener, then start the I/O threads. Returns once all are
-/// listening; errors (a mandatory address that cannot be bound, a TLS
-/// configuration that can't be loaded) are fatal.
-pub fn start(srv: Arc<Server>) -> Result<(), String> {
+/// Every listening socket, bound and listening but not yet accepting.
+pub struct Bound {
+    per_thread: Vec<Vec<Listener>>,
+    unix: Option<std::os::unix::net::UnixListener>,
+    tls: Option<Arc<TlsContext>>,
+    ready: Vec<&'static str>,
+}
+
+/// Bind every listener (before the data is loaded, as Redis does: a second
+/// server on the same port fails before touching the data files). Errors
+/// (a mandatory address that cannot be bound, a TLS configuration that
+/// can't be loaded) are fatal.
+pub fn bind(srv: &Server) -> Result<Bound, String> {
     let cfg = &srv.config;
     let binds = parse_binds(&cfg.get_str("bind"))?;
     let port = cfg.get_i64("port") as u16;
@@ -150,7 +159,13 @@ pub fn start(srv: Arc<Server>) -> Result<(), String> {
         l.set_nonblocking(true).map_err(|e| e.to_string())?;
         Some(l)
     };
-    let mut unix = unix;
+    let ready = [(port != 0, "tcp"), (tls_port != 0, "tls"), (!unix_path.is_empty(), "unix")];
+    Ok(Bound { per_thread, unix, tls, ready: ready.iter().filter(|(on, _)| *on).map(|(_, k)| *k).collect() })
+}
+
+/// Start the I/O threads on the bound listeners.
+pub fn start(srv: Arc<Server>, b: Bound) -> Result<(), String> {
+    let Bound { per_thread, mut unix, tls, ready } = b;
     for (t, listeners) in per_thread.into_iter().enumerate() {
         let srv = srv.clone();
         let unix = if t == 0 { unix.take() } else { None };
@@ -160,14 +175,8 @@ pub fn start(srv: Arc<Server>) -> Result<(), String> {
             .spawn(move || run_io_thread(srv, t, listeners, unix, tls))
             .map_err(|e| e.to_string())?;
     }
-    if port != 0 {
-        notice!("Ready to accept connections tcp");
-    }
-    if tls_port != 0 {
-        notice!("Ready to accept connections tls");
-    }
-    if !unix_path.is_empty() {
-        notice!("Ready to accept connections unix");
+    for kind in ready {
+        notice!("Ready to accept connections {kind}");
     }
     Ok(())
 }

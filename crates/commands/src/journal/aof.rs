@@ -117,6 +117,7 @@ pub struct Loaded {
 pub fn start_at_boot(srv: &Server) -> Result<Loaded, String> {
     let d = dir(srv);
     fs::create_dir_all(&d).map_err(|e| format!("Can't create the append-only dir {}: {e}", d.display()))?;
+    remove_temp_files(&d);
     let mut m = match read_manifest(srv)? {
         Some(m) => m,
         None => upgrade_single_file(srv)?,
@@ -210,6 +211,17 @@ pub fn reload(srv: &Server) -> Result<Loaded, String> {
     let r = load_files(srv, &m, true)?;
     crate::notice!("Append Only File loaded by DEBUG LOADAOF");
     Ok(r)
+}
+
+/// Temp files a crash left in the AOF directory (a rewrite's base, a
+/// manifest being replaced): never listed, so never needed.
+fn remove_temp_files(d: &Path) {
+    let Ok(entries) = fs::read_dir(d) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with("temp-") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 fn st_sizes(srv: &Server, base: u64, older_incr: u64) {

@@ -63,6 +63,15 @@ impl<'a> Replayer<'a> {
         // (start offset of the MULTI, queued commands as byte ranges)
         let mut multi: Option<(usize, Vec<(usize, usize)>)> = None;
         while pos < data.len() {
+            if data[pos] == b'#' {
+                // An annotation line (Redis' "#TS:<unix time>" with
+                // aof-timestamp-enabled): skipped, as Redis does.
+                match data[pos..].iter().position(|&b| b == b'\n') {
+                    Some(n) => pos += n + 1,
+                    None => return Ok(End::Truncated { valid_len: multi.map_or(pos, |(start, _)| start) }),
+                }
+                continue;
+            }
             if data[pos] != b'*' {
                 return Err(format!("Bad file format reading the append only file {name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"));
             }
@@ -175,6 +184,13 @@ mod tests {
         aof.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n1\r\n");
         assert_eq!(replay(&c, &aof), Ok(End::Truncated { valid_len: set.len() }));
         assert_eq!(c.run(&["EXISTS", "a", "b", "c"]), ":1\r\n");
+    }
+
+    #[test]
+    fn annotation_lines_are_skipped() {
+        let mut c = TestClient::new();
+        assert_eq!(replay(&c, b"#TS:1795315160\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"), Ok(End::Clean));
+        assert_eq!(c.run(&["GET", "a"]), "$1\r\n1\r\n");
     }
 
     #[test]
