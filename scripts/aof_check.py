@@ -16,6 +16,10 @@ e. Interop: Redis' AOF dir loaded by Moon and Moon's by Redis (also after
    a rewrite, so with an RDB base), redis-check-aof on Moon's files.
 f. A cut-off last incr file: loaded (and truncated) with
    aof-load-truncated yes, refused with aof-load-truncated no.
+g. Fixed scenarios (diffkit/aof_scenarios.py): blocked clients served by
+   other clients' writes, databases changed in transactions and scripts,
+   lazy and active expiry, big values, transactions and functions; each
+   reloaded by Moon and by Redis.
 
     python3 scripts/aof_check.py [--moon target/debug/moon] [--seed N]
 
@@ -38,10 +42,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from diffkit import aof_workload, rdbdata, servers  # noqa: E402
+from diffkit import aof_scenarios, aof_workload, rdbdata, servers  # noqa: E402
 from diffkit.resp import CLOSED, TIMEOUT, Conn  # noqa: E402
 
-DBS = 4  # the workload uses databases 0-3
+DBS = 16
 
 
 class Tally:
@@ -219,12 +223,7 @@ class Runner:
         if left > 0:
             time.sleep(left + 0.05)
         for c in conns:
-            for db in range(DBS):
-                call(c, "SELECT", db)
-                for k in scan_all(c):
-                    if py(call(c, "TYPE", k)) == b"hash":
-                        call(c, "HGETALL", k)
-            call(c, "SELECT", 0)
+            settle(c)
 
 
 def scan_all(c):
@@ -759,6 +758,96 @@ def check_truncated(a, t, root, seed):
             rcopy.kill()
 
 
+def settle(c):
+    """Make a server drop what has expired (SCAN and HGETALL expire
+    lazily), so the data compared no longer changes by itself."""
+    for db in range(DBS):
+        call(c, "SELECT", db)
+        for k in scan_all(c):
+            if py(call(c, "TYPE", k)) == b"hash":
+                call(c, "HGETALL", k)
+    call(c, "SELECT", 0)
+
+
+def run_scenario(srv, sc):
+    """Run a scenario on a started server, wait for its TTLs, settle, kill:
+    the snapshot before the kill."""
+    wait = sc(srv.conn, call)
+    time.sleep(wait)
+    c = srv.conn()
+    settle(c)
+    snap = snapshot(c)
+    c.close()
+    srv.kill()
+    return snap
+
+
+def load_and_compare(srv, want, labels):
+    srv.start()
+    c = srv.conn()
+    diff = describe_diff(want, snapshot(c, cross=True), labels)
+    c.close()
+    srv.kill()
+    return diff
+
+
+def check_scenarios(a, t, root):
+    for sc in aof_scenarios.SCENARIOS:
+        name = sc.__name__
+        m = moon_proc(a, root, "scenario-" + name)
+        r = redis_proc(a, root, "scenario-redis-" + name)
+        r2 = redis_proc(a, root, "scenario-redis-writes-" + name)
+        m2 = moon_proc(a, root, "scenario-moon-loads-" + name)
+        try:
+            m.start()
+            before = run_scenario(m, sc)
+            diff = load_and_compare(m, before, ("before", "after"))
+            t.check(not diff, "scenario %s: SIGKILL, restart: same data" % name, diff)
+            copy_aof(m, r)
+            diff = load_and_compare(r, before, ("moon", "redis"))
+            t.check(not diff, "scenario %s: Redis loads Moon's AOF with the same data" % name, diff)
+            r2.start()
+            want = run_scenario(r2, sc)
+            copy_aof(r2, m2)
+            diff = load_and_compare(m2, want, ("redis", "moon"))
+            t.check(not diff, "scenario %s: Moon loads Redis' AOF with the same data" % name, diff)
+        except (RuntimeError, ServerGone, OSError) as e:
+            t.check(False, "scenario %s" % name, str(e)[-2000:])
+        finally:
+            for s in (m, r, r2, m2):
+                s.kill()
+
+
+def check_redis_variants(a, t, root):
+    """AOF files Redis writes with other settings: timestamp annotations
+    (aof-timestamp-enabled yes: '#TS:' lines between commands) and a base
+    of commands (aof-use-rdb-preamble no)."""
+    for label, extra in (("aof-timestamp-enabled yes", ["--aof-timestamp-enabled", "yes"]),
+                         ("aof-use-rdb-preamble no (base of commands)", ["--aof-use-rdb-preamble", "no"])):
+        tag = extra[0].strip("-")
+        r = redis_proc(a, root, "variant-" + tag)
+        r.args += extra
+        m = moon_proc(a, root, "variant-moon-" + tag)
+        try:
+            r.start()
+            c = r.conn()
+            for i, cmd in enumerate(rdbdata.fixed_commands()):
+                call(c, *cmd)
+                if i == 40:
+                    call(c, "BGREWRITEAOF")
+                    wait_rewrite(c)
+            c.close()
+            want = run_scenario(r, lambda conn, call: 0)
+            copy_aof(r, m)
+            diff = load_and_compare(m, want, ("redis", "moon"))
+            t.check(not diff, "Moon loads Redis' AOF written with %s" % label, diff)
+        except (RuntimeError, ServerGone, OSError) as e:
+            t.check(False, "Moon loads Redis' AOF written with %s" % label, str(e)[-1500:])
+        finally:
+            r.kill()
+            m.kill()
+
+
 def guarded(t, what, fn, *args):
     try:
         return fn(*args)
@@ -778,7 +867,7 @@ def main():
     p.add_argument("--moon-ports", default="7345-7349")
     p.add_argument("--ref-ports", default="7340-7344")
     p.add_argument("--keep", action="store_true", help="keep the data dirs (printed) for inspection")
-    p.add_argument("--only", default="abcdef", help="which checks to run (letters a-f)")
+    p.add_argument("--only", default="abcdefg", help="which checks to run (letters a-g)")
     a = p.parse_args()
     a.reference = a.reference or servers.reference_binary()
     rng_ports = lambda s: list(range(int(s.split("-")[0]), int(s.split("-")[1]) + 1))  # noqa: E731
@@ -802,6 +891,10 @@ def main():
         if "e" in a.only:
             print("e. Interop with Redis 8.2", flush=True)
             guarded(t, "interop", check_interop, a, t, root, a.seed + 30)
+            guarded(t, "Redis AOF variants", check_redis_variants, a, t, root)
+        if "g" in a.only:
+            print("g. Fixed scenarios (blocked clients served, databases, expiry, big values, transactions)", flush=True)
+            guarded(t, "scenarios", check_scenarios, a, t, root)
         if "f" in a.only:
             print("f. Cut-off last incr file", flush=True)
             guarded(t, "truncated AOF", check_truncated, a, t, root, a.seed + 40)
