@@ -776,7 +776,7 @@ def run_scenario(srv, sc):
     time.sleep(wait)
     c = srv.conn()
     settle(c)
-    snap = snapshot(c)
+    snap = snapshot(c, cross=True)
     c.close()
     srv.kill()
     return snap
