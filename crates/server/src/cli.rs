@@ -260,8 +260,8 @@ mod tests {
         assert!(message.contains("--port abc") && message.contains("integer"), "{message}");
         let Parsed::Exit { code: 1, message } = run(&["--nosuch", "1"]) else { panic!() };
         assert!(message.contains("nosuch") && message.contains("Bad directive"), "{message}");
-        let Parsed::Exit { code: 1, message } = run(&["--appendonly", "yes"]) else { panic!() };
-        assert!(message.contains("append-only"), "{message}");
+        let Parsed::Exit { code: 1, message } = run(&["--appendfsync", "sometimes"]) else { panic!() };
+        assert!(message.contains("appendfsync"), "{message}");
         let Parsed::Exit { code: 1, .. } = run(&["/nonexistent/moon.conf"]) else { panic!() };
         let Parsed::Exit { code: 0, message } = run(&["--help"]) else { panic!() };
         assert!(message.contains("--maxclients"));

@@ -35,6 +35,24 @@ pub fn idle_ms(lru: u32, now_ms: i64) -> u64 {
     }
 }
 
+thread_local! {
+    static LOADING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// This thread is replaying an AOF: nothing counts as expired, as Redis
+/// has it while loading, so each replayed command sees the keys and fields
+/// it saw when it first ran (their expire times were journaled as absolute
+/// times; what has passed expires once the server runs). Per thread, as
+/// only the replaying thread must see the clock stopped.
+#[inline]
+pub fn loading() -> bool {
+    LOADING.with(Cell::get)
+}
+
+pub fn set_loading(on: bool) {
+    LOADING.with(|l| l.set(on));
+}
+
 /// Whether the LFU policy is active: then the 24-bit field holds
 /// [16-bit minutes][8-bit log counter] instead of an LRU time.
 static LFU: AtomicBool = AtomicBool::new(false);

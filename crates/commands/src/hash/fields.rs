@@ -203,6 +203,8 @@ pub fn hincrbyfloat(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         Ok((text.clone(), text))
     })?;
     ctx.notify(HASH, "hincrbyfloat", argv.get(1));
+    // The result, not the increment (as Redis 8 journals it).
+    ctx.ks.propagate(&[b"HSETEX", argv.get(1), b"KEEPTTL", b"FIELDS", b"1", argv.get(2), &text]);
     ctx.out.bulk(&text);
     Ok(())
 }

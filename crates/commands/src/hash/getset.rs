@@ -1,7 +1,7 @@
 //! Redis 8.0's combined commands: HGETDEL HGETEX HSETEX.
 
 use super::ttl::parse_expire;
-use super::{fields_block, insert_new, is_kw, limits, settle, write_hash, NUMFIELDS_POSITIVE};
+use super::{fields_block, insert_new, is_kw, limits, propagate_fields, settle, write_hash, NUMFIELDS_POSITIVE};
 use crate::ctx::Ctx;
 use crate::error::{arity, CmdError, CmdResult};
 use crate::notify::class::{GENERIC, HASH};
@@ -24,7 +24,7 @@ pub fn hgetdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         return Ok(());
     };
-    let mut deleted = 0;
+    let mut deleted = Vec::new();
     for i in first..first + n {
         let f = argv.get(i);
         match h.get(f) {
@@ -35,12 +35,13 @@ pub fn hgetdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             }
         }
         h.remove(f);
-        deleted += 1;
+        deleted.push(f);
     }
-    if deleted > 0 {
+    if !deleted.is_empty() {
         ctx.ks.notify(HASH, "hdel", key);
         settle(&mut ctx.ks, key);
-        ctx.ks.dirty += deleted;
+        ctx.ks.dirty += deleted.len() as u64;
+        propagate_fields(&mut ctx.ks, b"HDEL", key, &[], &deleted);
     }
     Ok(())
 }
@@ -80,7 +81,7 @@ pub fn hgetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if !matches!(mode, GetEx::Get) {
         h.track_ttls();
     }
-    let mut changed = 0;
+    let mut changed = Vec::new();
     for i in first..first + n {
         let f = argv.get(i);
         match h.get(f) {
@@ -90,12 +91,30 @@ pub fn hgetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
                 continue;
             }
         }
-        changed += match mode {
+        let done = match mode {
             GetEx::Get => false,
             GetEx::Persist => h.persist(f) == Persist::Done,
             GetEx::ExpireAt(at) => h.set_expire(f, at, ExpireCond::Always, now) != SetTtl::NotMet,
-        } as u64;
+        };
+        if done {
+            changed.push(f);
+        }
     }
+    // Journaled as what happened to the fields it changed.
+    let at_text;
+    let (cmd, pre): (&[u8], Vec<&[u8]>) = match mode {
+        GetEx::Persist => (b"HPERSIST", vec![]),
+        GetEx::ExpireAt(at) if at <= now => (b"HDEL", vec![]),
+        GetEx::ExpireAt(at) => {
+            at_text = itoa::Buffer::new().format(at).as_bytes().to_vec();
+            (b"HPEXPIREAT", vec![&at_text[..]])
+        }
+        GetEx::Get => (b"", vec![]),
+    };
+    if !cmd.is_empty() {
+        propagate_fields(&mut ctx.ks, cmd, key, &pre, &changed);
+    }
+    let changed = changed.len() as u64;
     if changed > 0 {
         let event = match mode {
             GetEx::Persist => "hpersist",
@@ -244,7 +263,19 @@ pub fn hsetex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.ks.dirty += o.n as u64;
         setex_events(&mut ctx.ks, key, &o, now);
         settle(&mut ctx.ks, key);
+        propagate_setex(&mut ctx.ks, key, argv, &o);
     }
     ctx.out.int(set as i64);
     Ok(())
+}
+
+/// An HSETEX with an expire time is journaled with the absolute time (and
+/// without FNX/FXX, already decided); one without is deterministic as is.
+fn propagate_setex(ks: &mut crate::ctx::KeyAccess, key: &[u8], argv: &Argv, o: &SetEx) {
+    let Some(at) = o.expire_at else { return };
+    let mut b = itoa::Buffer::new();
+    let n = o.n.to_string();
+    let mut args: Vec<&[u8]> = vec![b"HSETEX", key, b"PXAT", b.format(at).as_bytes(), b"FIELDS", n.as_bytes()];
+    args.extend(argv.iter().skip(o.first));
+    ks.propagate(&args);
 }

@@ -160,5 +160,22 @@ fn fields_block(argv: &Argv, at: usize, positive: CmdError, name: &str) -> Resul
     Ok((at + 2, n as usize))
 }
 
+/// Journal `CMD key <pre...> FIELDS n <fields...>` (the field-TTL commands
+/// are journaled with absolute times, and fields they deleted as HDEL).
+pub(super) fn propagate_fields(ks: &mut crate::ctx::KeyAccess, cmd: &[u8], key: &[u8], pre: &[&[u8]], fields: &[&[u8]]) {
+    if fields.is_empty() || !ks.journal.on {
+        return;
+    }
+    let n = itoa::Buffer::new().format(fields.len()).as_bytes().to_vec();
+    let mut args: Vec<&[u8]> = vec![cmd, key];
+    args.extend_from_slice(pre);
+    if cmd != b"HDEL" {
+        args.push(b"FIELDS");
+        args.push(&n);
+    }
+    args.extend_from_slice(fields);
+    ks.propagate(&args);
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! Field TTL commands: HEXPIRE HPEXPIRE HEXPIREAT HPEXPIREAT HTTL HPTTL
 //! HEXPIRETIME HPEXPIRETIME HPERSIST.
 
-use super::{fields_block, is_kw, read_hash, settle, write_hash, NUMFIELDS_POSITIVE};
+use super::{fields_block, is_kw, propagate_fields, read_hash, settle, write_hash, NUMFIELDS_POSITIVE};
 use crate::ctx::Ctx;
 use crate::error::{invalid_expire, CmdError, CmdResult, NOT_INTEGER};
 use crate::notify::class::HASH;
@@ -59,14 +59,22 @@ fn hexpire_generic(ctx: &mut Ctx, argv: &Argv, seconds: bool, relative: bool) ->
         return Ok(());
     };
     h.track_ttls();
-    let (mut set, mut deleted) = (0, 0);
+    let (mut set, mut deleted) = (Vec::new(), Vec::new());
     for i in first..first + n {
-        let r = h.set_expire(argv.get(i), at, cond.unwrap_or(ExpireCond::Always), now);
-        set += (r == SetTtl::Set) as u64;
-        deleted += (r == SetTtl::Deleted) as u64;
+        let f = argv.get(i);
+        let r = h.set_expire(f, at, cond.unwrap_or(ExpireCond::Always), now);
+        match r {
+            SetTtl::Set => set.push(f),
+            SetTtl::Deleted => deleted.push(f),
+            _ => {}
+        }
         out.int(r as i64);
     }
-    let changed = set + deleted;
+    let changed = (set.len() + deleted.len()) as u64;
+    // Journaled as the absolute time for the fields it applied to.
+    propagate_fields(&mut ctx.ks, b"HDEL", key, &[], &deleted);
+    propagate_fields(&mut ctx.ks, b"HPEXPIREAT", key, &[itoa::Buffer::new().format(at).as_bytes()], &set);
+    let (set, deleted) = (set.len(), deleted.len());
     if deleted > 0 {
         ctx.ks.notify(HASH, "hdel", key);
     }

@@ -1,18 +1,15 @@
 //! Replaying an AOF: the base (an RDB file, or commands) and the incr
 //! files, in manifest order, through the normal dispatch path on a client
 //! of the server's own. As Redis does while loading, nothing counts as
-//! expired: the replay runs with the clock at 0, so every absolute expire
-//! time the journal recorded (PEXPIREAT, SET ... PXAT, HPEXPIREAT) is in
-//! the future and every command sees the keys it saw when it first ran;
-//! keys whose time has passed expire once the server runs.
+//! expired meanwhile ([`moon_store::clock::loading`]): every expire time
+//! the journal recorded is absolute (PEXPIREAT, SET ... PXAT, HPEXPIREAT),
+//! so each command sees the keys it saw when it first ran; keys whose time
+//! has passed expire once the server runs.
 
 use crate::client::{ClientHandle, ConnState};
 use crate::state::Server;
 use moon_resp::{ArgBuf, Limits, Out, Parsed, Protocol};
 use std::sync::Arc;
-
-/// The clock a replay runs at (see the module comment).
-const REPLAY_NOW: i64 = 0;
 
 /// How a command stream ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,6 +42,13 @@ impl<'a> Replayer<'a> {
     /// errors). Commands between MULTI and EXEC run only once the EXEC is
     /// read, so a transaction cut off at the end is not half applied.
     pub fn run(&mut self, data: &[u8], name: &str) -> Result<End, String> {
+        moon_store::clock::set_loading(true);
+        let r = self.run_all(data, name);
+        moon_store::clock::set_loading(false);
+        r
+    }
+
+    fn run_all(&mut self, data: &[u8], name: &str) -> Result<End, String> {
         let mut ab = ArgBuf::new();
         let limits = Limits { max_bulk_len: i64::MAX, auth_required: false };
         let mut pos = 0;
@@ -97,17 +101,18 @@ impl<'a> Replayer<'a> {
             return Err(format!("Unknown command '{}' reading the append only file {name}", String::from_utf8_lossy(argv.get(0))));
         }
         self.out.buf.clear();
-        crate::exec::run_nested(self.srv, &mut self.conn, &mut self.out, argv, REPLAY_NOW);
+        crate::exec::run_nested(self.srv, &mut self.conn, &mut self.out, argv, moon_store::clock::now_ms());
         self.commands += 1;
         Ok(())
     }
 }
 
-/// Load an RDB base file: expired keys are kept, as in a replay.
+/// Load an RDB base file: expired keys are kept, as in a replay (the
+/// commands after it may touch them).
 pub fn load_rdb_base(srv: &Server, data: &[u8], name: &str) -> Result<u64, String> {
     let opts = moon_persist::file::LoadOpts {
         limits: crate::persistence::limits(srv),
-        now_ms: REPLAY_NOW,
+        now_ms: 0,
         access: crate::persistence::access_info(srv),
         databases: srv.databases(),
     };

@@ -247,6 +247,22 @@ impl Journal {
     }
 }
 
+#[cfg(test)]
+impl Journal {
+    /// Take records with no file behind them, for tests to read.
+    pub fn capture(&self) {
+        self.set_on(true);
+    }
+
+    /// The records appended and not written, as RESP.
+    pub fn pending(&self) -> Vec<u8> {
+        self.pending.lock().buf.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
 /// A SELECT before a record of another database than the stream's.
 fn select(p: &mut Pending, db: usize) {
     if p.db != Some(db) {

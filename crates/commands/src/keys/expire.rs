@@ -111,12 +111,15 @@ fn set_generic(ctx: &mut Ctx, argv: &Argv, base: i64, seconds: bool) -> CmdResul
     }
     // A time already reached deletes the key (and still replies 1); freed
     // in place, as Redis does with lazyfree-lazy-expire at its default.
-    if when <= ctx.now() {
+    // Journaled as the absolute time (or the deletion), as Redis does.
+    if when <= ctx.now() && !moon_store::clock::loading() {
         ctx.ks.remove(key);
         ctx.notify(GENERIC, "del", key);
+        ctx.ks.propagate(&[b"DEL", key]);
     } else {
         ctx.ks.set_expire(key, Some(when));
         ctx.notify(GENERIC, "expire", key);
+        ctx.ks.propagate(&[b"PEXPIREAT", key, itoa::Buffer::new().format(when).as_bytes()]);
     }
     ctx.out.int(1);
     Ok(())

@@ -159,7 +159,23 @@ pub fn pop_one<R>(ks: &mut KeyAccess, key: &[u8], side: Side, fill: i64, f: impl
     let emptied = settle_list(l, fill);
     popped(ks, key, side, emptied);
     ks.dirty += 1;
+    // Blocking pops are journaled as the plain pop they amount to.
+    ks.propagate(&[pop_command(side), key]);
     Ok(Some(r))
+}
+
+fn pop_command(side: Side) -> &'static [u8] {
+    match side {
+        Side::Left => b"LPOP",
+        Side::Right => b"RPOP",
+    }
+}
+
+fn side_name(side: Side) -> &'static [u8] {
+    match side {
+        Side::Left => b"LEFT",
+        Side::Right => b"RIGHT",
+    }
 }
 
 /// Pop up to `count` (> 0) elements from `side` of the list at `key`: `f`
@@ -187,6 +203,8 @@ pub fn pop_range<R>(
     let emptied = settle_list(l, fill);
     popped(ks, key, side, emptied);
     ks.dirty += n as u64;
+    // LMPOP and BLMPOP are journaled as the pop of what they took.
+    ks.propagate(&[pop_command(side), key, itoa::Buffer::new().format(n).as_bytes()]);
     Ok(Some(r))
 }
 
@@ -225,6 +243,7 @@ pub fn move_between_keys(ks: &mut KeyAccess, src: &[u8], dst: &[u8], from: Side,
         ks.dirty += 1;
         ks.notify(LIST, push_event(to), dst);
         ks.notify(LIST, pop_event(from), src);
+        ks.propagate(&[b"LMOVE", src, dst, side_name(from), side_name(to)]);
         return Ok(Some(v));
     }
     if is_other_type(ks, dst) {
@@ -237,5 +256,6 @@ pub fn move_between_keys(ks: &mut KeyAccess, src: &[u8], dst: &[u8], from: Side,
     ks.notify(LIST, pop_event(from), src);
     settle(ks, src, fill);
     ks.dirty = dirty + 1;
+    ks.propagate(&[b"LMOVE", src, dst, side_name(from), side_name(to)]);
     Ok(Some(v))
 }

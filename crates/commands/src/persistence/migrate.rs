@@ -140,6 +140,9 @@ pub fn migrate(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         return Err(target_error(e));
     }
     let mut first_error = None;
+    // Journaled as the deletion of the keys that moved (a replay must not
+    // connect anywhere).
+    ctx.ks.journal.suppress();
     for (key, _, _) in &found {
         match read_reply(&mut line)? {
             Some(e) => {
@@ -147,6 +150,7 @@ pub fn migrate(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             }
             None if !o.copy => {
                 ctx.ks.remove(key);
+                ctx.ks.propagate(&[b"DEL", key]);
             }
             None => {}
         }

@@ -72,13 +72,22 @@ pub fn restore(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     // Redis counts one change for the whole replacement.
     let removed = replace && ctx.ks.remove(key).is_some();
-    if ttl > 0 && ttl <= now {
+    if ttl > 0 && ttl <= now && !moon_store::clock::loading() {
         // Already expired: the key is only deleted (if REPLACE found one).
         if removed {
             ctx.notify(crate::notify::class::GENERIC, "del", key);
+            ctx.ks.propagate(&[b"DEL", key]);
         }
         ctx.out.ok();
         return Ok(());
+    }
+    if ttl > 0 && !absttl {
+        // Journaled with the absolute time, as Redis rewrites it.
+        let abs = itoa::Buffer::new().format(ttl).as_bytes().to_vec();
+        let mut args: Vec<&[u8]> = argv.iter().collect();
+        args[2] = &abs;
+        args.push(b"ABSTTL");
+        ctx.ks.propagate(&args);
     }
     let mut e = file::make_entry(key, value, (ttl > 0).then_some(ttl));
     file::apply_access(&mut e, access_info(ctx.srv), idle, freq, now);

@@ -56,6 +56,7 @@ pub fn spop(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     ctx.out.bulk(&m);
     let dirty = ctx.ks.dirty;
     ctx.notify(SET, "spop", key);
+    ctx.ks.propagate(&[b"SREM", key, &m]);
     if emptied {
         ctx.ks.remove(key);
         ctx.notify(GENERIC, "del", key);
@@ -69,6 +70,7 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let key = argv.get(1);
     let lim = limits(ctx);
     let dirty = ctx.ks.dirty;
+    let journal = ctx.ks.journal.on;
     let Some(e) = ctx.ks.write(key) else {
         ctx.out.set(0);
         return Ok(());
@@ -91,17 +93,26 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         ctx.notify(SET, "spop", key);
         ctx.notify(GENERIC, "del", key);
         ctx.ks.dirty = dirty + size as u64;
+        ctx.ks.propagate(&[b"DEL", key]);
         return Ok(());
     }
     let count = count as usize;
     let remaining = size - count;
     ctx.out.set(count);
+    // The members taken, for the journal's SREMs (only while it is on).
+    let mut popped: Vec<Vec<u8>> = Vec::new();
+    let mut note = |m: &[u8]| {
+        if journal {
+            popped.push(m.to_vec());
+        }
+    };
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
         if let Set::Pack(_) = s {
             let mask = sample_mask(size, count);
             for (m, &take) in s.iter().zip(&mask) {
                 if take {
                     reply_member(ctx.out, m);
+                    note(m.bytes(&mut [0; 20]));
                 }
             }
             s.retain_positions(|i| !mask[i]);
@@ -109,6 +120,7 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             for _ in 0..count {
                 let m = s.pop_random(rand64).unwrap_or_default();
                 ctx.out.bulk(&m);
+                note(&m);
             }
         }
     } else {
@@ -135,11 +147,18 @@ fn spop_count(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
         for m in s.iter() {
             reply_member(ctx.out, m);
+            note(m.bytes(&mut [0; 20]));
         }
         *s = keep;
     }
     ctx.ks.dirty = dirty + count as u64;
     ctx.notify(SET, "spop", key);
+    // In SREMs of at most 1024 members, as Redis batches them.
+    for chunk in popped.chunks(1024) {
+        let mut args: Vec<&[u8]> = vec![b"SREM", key];
+        args.extend(chunk.iter().map(Vec::as_slice));
+        ctx.ks.propagate(&args);
+    }
     Ok(())
 }
 

@@ -122,6 +122,7 @@ pub fn xadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let key = argv.get(1);
     let lim = node_limits(ctx);
     let now = ctx.now();
+    let journal = ctx.ks.journal.on;
     if swrite(&mut ctx.ks, key)?.is_none() {
         if a.nomkstream {
             ctx.out.null();
@@ -158,6 +159,15 @@ pub fn xadd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     reply::id(ctx.out, id);
     let trimmed = s.trim(&a.trim);
+    if journal {
+        // Journaled with the ID it got and an exact trim to what it left.
+        let (trim, id_text) = (trim_clause(s, &a.trim), id.to_string());
+        let mut args: Vec<&[u8]> = vec![b"XADD", key];
+        push_trim(&mut args, &trim);
+        args.push(id_text.as_bytes());
+        args.extend(pairs.iter().copied());
+        ctx.ks.propagate(&args);
+    }
     ctx.ks.dirty += 1;
     ctx.notify(STREAM, "xadd", key);
     if trimmed > 0 {
@@ -177,12 +187,46 @@ pub fn xtrim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         return Ok(());
     };
     let removed = s.trim(&a.trim);
+    let trim = trim_clause(s, &a.trim);
     ctx.ks.dirty += removed;
     if removed > 0 {
         ctx.notify(STREAM, "xtrim", key);
+        if a.trim.approx {
+            let mut args: Vec<&[u8]> = vec![b"XTRIM", key];
+            push_trim(&mut args, &trim);
+            ctx.ks.propagate(&args);
+        }
     }
     ctx.out.int(removed as i64);
     Ok(())
+}
+
+/// A trim as the journal records it: exact, to the length (MAXLEN) or
+/// first ID (MINID) the stream was left with, so a replay removes the same
+/// entries whatever `~` decided. (strategy word, value, policy word)
+type TrimClause = Option<(&'static [u8], String, Option<&'static [u8]>)>;
+
+fn trim_clause(s: &Stream, trim: &Trim) -> TrimClause {
+    let (word, value) = match trim.strategy {
+        TrimStrategy::None => return None,
+        TrimStrategy::MaxLen(_) => (&b"MAXLEN"[..], s.len().to_string()),
+        TrimStrategy::MinId(_) => {
+            (&b"MINID"[..], s.first_entry().map_or_else(|| s.last_id.next().unwrap_or(StreamId::MAX), |e| e.id).to_string())
+        }
+    };
+    let policy: Option<&'static [u8]> = match trim.policy {
+        DeletePolicy::KeepRef => None,
+        DeletePolicy::DelRef => Some(b"DELREF"),
+        DeletePolicy::Acked => Some(b"ACKED"),
+    };
+    Some((word, value, policy))
+}
+
+fn push_trim<'a>(args: &mut Vec<&'a [u8]>, t: &'a TrimClause) {
+    if let Some((word, value, policy)) = t {
+        args.extend([*word, b"=", value.as_bytes()]);
+        args.extend(*policy);
+    }
 }
 
 pub fn xlen(ctx: &mut Ctx, argv: &Argv) -> CmdResult {

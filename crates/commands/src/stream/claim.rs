@@ -1,6 +1,7 @@
 //! XCLAIM and XAUTOCLAIM: move pending entries to another consumer.
 
 use super::id::{range_start, strict_id};
+use super::journal::GroupEffects;
 use super::pending::nogroup;
 use super::{reply, sread_mut};
 use crate::ctx::Ctx;
@@ -57,7 +58,8 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     }
     let mut g = take_group(s, gname).expect("group checked above");
     let mut dirty = 0u64;
-    if last_id > g.last_id {
+    let advanced = last_id > g.last_id;
+    if advanced {
         g.last_id = last_id;
         dirty += 1;
     }
@@ -68,6 +70,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if let Some(c) = g.consumer_mut(cname) {
         c.seen_time = now;
     }
+    let mut effects = GroupEffects { created_consumer: created, ..Default::default() };
     let d = ctx.out.defer();
     let mut n = 0;
     for i in 5..last_id_arg {
@@ -76,6 +79,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         if !s.contains(id) {
             if pending.is_some() {
                 g.ack(id);
+                effects.dropped.push(id);
                 dirty += 1;
             }
             continue;
@@ -99,6 +103,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             old_count
         };
         g.assign(id, cname, deliverytime, count);
+        effects.claim(&g, id);
         if justid {
             reply::id(ctx.out, id);
         } else if let Some(e) = s.get(id) {
@@ -111,8 +116,17 @@ pub fn xclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         dirty += 1;
     }
     ctx.out.end_array(d, n);
+    let last = g.last_id;
     s.groups.insert(gname.to_vec(), g);
     ctx.ks.dirty += dirty;
+    // With nothing claimed, a LASTID that moved the group still needs a
+    // record: a claim of 0-0 (never pending) carries it.
+    let lastid_only = advanced && effects.claimed.is_empty();
+    effects.journal(&mut ctx.ks, key, gname, cname, last);
+    if lastid_only {
+        let l = last.to_string();
+        ctx.ks.propagate(&[b"XCLAIM", key, gname, cname, b"0", b"0-0", b"LASTID", l.as_bytes()]);
+    }
     if created {
         ctx.notify(crate::notify::class::STREAM, "xgroup-createconsumer", argv.get(1));
     }
@@ -146,6 +160,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     if let Some(c) = g.consumer_mut(cname) {
         c.seen_time = now;
     }
+    let mut effects = GroupEffects { created_consumer: created, ..Default::default() };
     let mut attempts = count.saturating_mul(10);
     let mut deleted = Vec::new();
     let out = &mut *ctx.out;
@@ -169,12 +184,14 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         let last = id == StreamId::MAX;
         if !s.contains(id) {
             g.ack(id);
+            effects.dropped.push(id);
             deleted.push(id);
             count -= 1;
             dirty += 1;
         } else if minidle == 0 || now - nack.delivery_time >= minidle {
             let dc = if justid { nack.delivery_count } else { nack.delivery_count + 1 };
             g.assign(id, cname, now, dc);
+            effects.claim(&g, id);
             if justid {
                 reply::id(&mut body, id);
             } else if let Some(e) = s.get(id) {
@@ -200,8 +217,10 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
             c.active_time = now;
         }
     }
+    let last = g.last_id;
     s.groups.insert(gname.to_vec(), g);
     ctx.ks.dirty += dirty;
+    effects.journal(&mut ctx.ks, key, gname, cname, last);
     if created {
         ctx.notify(crate::notify::class::STREAM, "xgroup-createconsumer", argv.get(1));
     }

@@ -11,6 +11,7 @@ mod claim;
 mod group;
 mod id;
 mod info;
+mod journal;
 mod pending;
 mod range;
 pub mod read;

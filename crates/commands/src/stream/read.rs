@@ -6,6 +6,7 @@
 //! client would block (or, without BLOCK, gets the null reply).
 
 use super::id::strict_id;
+use super::journal::GroupEffects;
 use super::{reply, sread, sread_mut};
 use crate::ctx::{Ctx, KeyAccess};
 use crate::error::{CmdError, CmdResult, SYNTAX};
@@ -238,6 +239,7 @@ pub fn try_serve_xreadgroup(ks: &mut KeyAccess, out: &mut Out, req: &XReadReques
         // Every consumer named is created and marked seen, served or not.
         let mut g = s.groups.remove(&gr.group[..]).expect("group checked above");
         let created = g.create_consumer(&gr.consumer, now);
+        let mut effects = GroupEffects { created_consumer: created, ..Default::default() };
         if let Some(c) = g.consumer_mut(&gr.consumer) {
             c.seen_time = now;
         }
@@ -252,13 +254,15 @@ pub fn try_serve_xreadgroup(ks: &mut KeyAccess, out: &mut Out, req: &XReadReques
             out.bulk(key);
             let start = gt.next().unwrap_or(StreamId::MAX);
             if history {
-                serve_history(out, s, &mut g, &gr.consumer, start, req.count, now);
+                serve_history(out, s, &mut g, &gr.consumer, start, req.count, now, &mut effects);
             } else {
-                serve_new(out, s, &mut g, gr, start, req.count, now);
+                serve_new(out, s, &mut g, gr, start, req.count, now, &mut effects);
             }
             dirty += 1;
         }
+        let last_id = g.last_id;
         s.groups.insert(gr.group.clone(), g);
+        effects.journal(ks, key, &gr.group, &gr.consumer, last_id);
         if created {
             ks.notify(crate::notify::class::STREAM, "xgroup-createconsumer", key);
         }
@@ -276,7 +280,17 @@ pub fn try_serve_xreadgroup(ks: &mut KeyAccess, out: &mut Out, req: &XReadReques
 }
 
 /// The consumer's own pending entries from `start` (re-deliveries).
-fn serve_history(out: &mut moon_resp::Out, s: &Stream, g: &mut Group, consumer: &[u8], start: StreamId, count: usize, now: i64) {
+#[allow(clippy::too_many_arguments)]
+fn serve_history(
+    out: &mut moon_resp::Out,
+    s: &Stream,
+    g: &mut Group,
+    consumer: &[u8],
+    start: StreamId,
+    count: usize,
+    now: i64,
+    effects: &mut GroupEffects,
+) {
     let limit = if count == 0 { usize::MAX } else { count };
     let ids: Vec<StreamId> = g.consumer(consumer).map(|c| c.pel.range(start..).take(limit).copied().collect()).unwrap_or_default();
     out.array(ids.len());
@@ -287,6 +301,7 @@ fn serve_history(out: &mut moon_resp::Out, s: &Stream, g: &mut Group, consumer: 
                 n.delivery_time = now;
                 n.delivery_count += 1;
             }
+            effects.claim(g, id);
         }
         reply::entry_or_deleted(out, id, e);
     }
@@ -294,7 +309,17 @@ fn serve_history(out: &mut moon_resp::Out, s: &Stream, g: &mut Group, consumer: 
 
 /// New entries for the group: advance its last ID and, without NOACK,
 /// add them to the PELs.
-fn serve_new(out: &mut moon_resp::Out, s: &Stream, g: &mut Group, gr: &GroupRead, start: StreamId, count: usize, now: i64) {
+#[allow(clippy::too_many_arguments)]
+fn serve_new(
+    out: &mut moon_resp::Out,
+    s: &Stream,
+    g: &mut Group,
+    gr: &GroupRead,
+    start: StreamId,
+    count: usize,
+    now: i64,
+    effects: &mut GroupEffects,
+) {
     let limit = if count == 0 { usize::MAX } else { count };
     let d = out.defer();
     let mut n = 0;
@@ -305,6 +330,7 @@ fn serve_new(out: &mut moon_resp::Out, s: &Stream, g: &mut Group, gr: &GroupRead
         reply::entry(out, &e);
         if !gr.noack {
             g.assign(e.id, &gr.consumer, now, 1);
+            effects.claim(g, e.id);
             if let Some(c) = g.consumer_mut(&gr.consumer) {
                 c.active_time = now;
             }
@@ -312,4 +338,7 @@ fn serve_new(out: &mut moon_resp::Out, s: &Stream, g: &mut Group, gr: &GroupRead
         n += 1;
     }
     out.end_array(d, n);
+    if n > 0 {
+        effects.position = Some((g.last_id, g.entries_read));
+    }
 }

@@ -88,6 +88,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         }
     }
     ctx.notify(STRING, "incrbyfloat", key);
+    // The result, not the increment: float arithmetic is not replayed.
+    ctx.ks.propagate(&[b"SET", key, &text, b"KEEPTTL"]);
     ctx.out.bulk(&text);
     Ok(())
 }

@@ -115,8 +115,9 @@ pub fn set(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let expire = if flags & KEEPTTL != 0 { old.and_then(|e| e.expire()) } else { at };
     ctx.ks.set_str(key, val, expire);
     ctx.notify(STRING, "set", key);
-    if at.is_some() {
+    if let Some(t) = at {
         ctx.notify(GENERIC, "expire", key);
+        propagate_set_pxat(ctx, key, val, t);
     }
     if flags & GET == 0 {
         ctx.out.ok();
@@ -142,8 +143,15 @@ fn set_with_expire(ctx: &mut Ctx, argv: &Argv, seconds: bool) -> CmdResult {
     ctx.ks.set_str(key, argv.get(3), Some(at));
     ctx.notify(STRING, "set", key);
     ctx.notify(GENERIC, "expire", key);
+    propagate_set_pxat(ctx, key, argv.get(3), at);
     ctx.out.ok();
     Ok(())
+}
+
+/// A string set with a relative (or any) expire is journaled with the
+/// absolute time, as Redis does.
+fn propagate_set_pxat(ctx: &mut Ctx, key: &[u8], val: &[u8], at: i64) {
+    ctx.ks.propagate(&[b"SET", key, val, b"PXAT", itoa::Buffer::new().format(at).as_bytes()]);
 }
 
 pub fn setex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
@@ -172,18 +180,21 @@ pub fn getex(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     ctx.out.bulk(val);
     match at {
         // An absolute time already past deletes the key, counted as expired.
-        Some(t) if flags & (EXAT | PXAT) != 0 && t <= now => {
+        Some(t) if flags & (EXAT | PXAT) != 0 && t <= now && !moon_store::clock::loading() => {
             ctx.ks.remove(key);
             ctx.srv.stats.expired_keys.fetch_add(1, Relaxed);
             ctx.notify(GENERIC, "del", key);
+            ctx.ks.propagate(&[b"DEL", key]);
         }
         Some(t) => {
             ctx.ks.set_expire(key, Some(t));
             ctx.notify(GENERIC, "expire", key);
+            ctx.ks.propagate(&[b"PEXPIREAT", key, itoa::Buffer::new().format(t).as_bytes()]);
         }
         None if flags & PERSIST != 0 && had_ttl => {
             ctx.ks.set_expire(key, None);
             ctx.notify(GENERIC, "persist", key);
+            ctx.ks.propagate(&[b"PERSIST", key]);
         }
         None => {}
     }
@@ -195,6 +206,7 @@ pub fn getdel(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     reply_value(ctx, key)?;
     if ctx.ks.remove(key).is_some() {
         ctx.notify(GENERIC, "del", key);
+        ctx.ks.propagate(&[b"DEL", key]);
     }
     Ok(())
 }

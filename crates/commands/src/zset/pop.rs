@@ -29,6 +29,9 @@ pub fn pop_elements(ks: &mut KeyAccess, key: &[u8], max: bool, count: usize) -> 
     let emptied = z.is_empty();
     if !items.is_empty() {
         ks.notify(crate::notify::class::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+        // ZMPOP and the blocking pops are journaled as the plain pop.
+        let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        ks.propagate(&[cmd, key, itoa::Buffer::new().format(items.len()).as_bytes()]);
     }
     if emptied {
         delete_emptied(ks, key);

@@ -3,6 +3,7 @@
 //! (modules below) keeps linking cheap.
 
 mod acl;
+mod aof;
 mod blocking;
 mod commands;
 mod harness;

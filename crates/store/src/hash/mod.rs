@@ -262,7 +262,7 @@ impl Hash {
         if !met {
             return SetTtl::NotMet;
         }
-        if at <= now {
+        if at <= now && !crate::clock::loading() {
             self.remove(field);
             return SetTtl::Deleted;
         }
@@ -402,7 +402,8 @@ pub(crate) struct Purge {
 pub(crate) fn purge_entry(e: &mut Entry, now: i64, max: usize) -> Purge {
     match e.obj_mut() {
         Some(Object::Hash(h)) => {
-            let expired = if h.next_expire().is_some_and(|t| t < now) { h.expire_fields(now, max) } else { 0 };
+            let due = h.next_expire().is_some_and(|t| t < now) && !crate::clock::loading();
+            let expired = if due { h.expire_fields(now, max) } else { 0 };
             Purge { expired, empty: h.is_empty(), has_ttl: h.has_field_ttl() }
         }
         _ => Purge { expired: 0, empty: false, has_ttl: false },
