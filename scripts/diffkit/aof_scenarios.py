@@ -122,6 +122,27 @@ def expiry(conn, call):
     return 1.5
 
 
+def writes_over_expired(conn, call):
+    """Writes that meet keys or hash fields whose time has passed: the
+    expiry must be journaled before the write (Redis writes DEL / HDEL),
+    or the replay applies the write to the old value."""
+    c = conn()
+    call(c, "SET", "num:e", "5", "PX", "100")
+    call(c, "RPUSH", "list:e", "old")
+    call(c, "PEXPIRE", "list:e", "100")
+    call(c, "HSET", "hash:e", "f", "old", "n", "5", "keep", "1")
+    call(c, "HPEXPIRE", "hash:e", "100", "FIELDS", "2", "f", "n")
+    call(c, "HSET", "hash:e2", "f", "old")
+    call(c, "HPEXPIRE", "hash:e2", "100", "FIELDS", "1", "f")
+    time.sleep(0.3)
+    call(c, "INCR", "num:e")
+    call(c, "RPUSH", "list:e", "new")
+    call(c, "HSETNX", "hash:e", "f", "new")
+    call(c, "HINCRBY", "hash:e", "n", "1")
+    call(c, "HSETNX", "hash:e2", "f", "new")
+    return 0
+
+
 def big_values(conn, call):
     c = conn()
     call(c, "SET", "str:big", "x" * (2 << 20))
@@ -183,4 +204,4 @@ def stream_groups(conn, call):
     return 0
 
 
-SCENARIOS = [stream_groups, blocked_pops_served, blocked_stream_reads_served, databases, expiry, big_values, transactions]
+SCENARIOS = [stream_groups, blocked_pops_served, blocked_stream_reads_served, databases, expiry, writes_over_expired, big_values, transactions]
