@@ -359,6 +359,36 @@ def rewriting(c):
     return b"aof_rewrite_in_progress:1" in call(c, "INFO", "persistence").data
 
 
+class Burst(threading.Thread):
+    """Batches of pipelined writes of every type on keys of their own
+    ('burst:*') until a rewrite is over; counts those sent during it."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port = port
+        self.during = 0
+
+    def run(self):
+        c, probe = Conn(self.port, timeout=60), Conn(self.port, timeout=60)
+        i = 0
+        while rewriting(probe) or i == 0:
+            batch = []
+            for _ in range(50):
+                i += 1
+                batch += [[b"INCR", b"burst:ctr"], [b"RPUSH", b"burst:list", b"%d" % i], [b"HSET", b"burst:hash", b"f%d" % (i % 300), b"%d" % i],
+                          [b"ZADD", b"burst:zset", b"%d" % i, b"m%d" % (i % 200)], [b"SADD", b"burst:set", b"%d" % (i % 500)],
+                          [b"XADD", b"burst:stream", b"MAXLEN", b"~", b"100", b"*", b"i", b"%d" % i],
+                          [b"SET", b"burst:str:%d" % (i % 100), b"%d" % i, b"PX", b"100000000"]]
+            for cmd in batch:
+                c.send(cmd)
+            for _ in batch:
+                if c.read_frame(60) in (CLOSED, TIMEOUT):
+                    raise ServerGone("during the burst")
+            self.during += len(batch)
+        c.close()
+        probe.close()
+
+
 def fill(srv, seed, steps, rewrite=None, families=None):
     """Run the workload (rewrite: None, 'between' or 'during' the two
     halves), settle; return its snapshot, the count of commands sent
@@ -371,8 +401,8 @@ def fill(srv, seed, steps, rewrite=None, families=None):
         if rewrite == "during":
             # A bigger data set so the rewrite takes a while.
             call(admin, "SELECT", 2)
-            for i in range(0, 40000, 1000):
-                call(admin, "MSET", *[x for j in range(i, i + 1000) for x in ("bulk:%d" % j, "v%d" % j)])
+            for i in range(0, 100000, 2000):
+                call(admin, "MSET", *[x for j in range(i, i + 2000) for x in ("bulk:%d" % j, "v%d" % j * 10)])
             call(admin, "SELECT", 0)
         r = call(admin, "BGREWRITEAOF")
         if r.is_error:
@@ -381,9 +411,15 @@ def fill(srv, seed, steps, rewrite=None, families=None):
             if not wait_rewrite(admin):
                 raise RuntimeError("the rewrite failed")
         else:
-            while not run.run(20):
+            # Pipelined writes from another client while the rewrite runs
+            # (the workload alone is too slow to overlap much with it).
+            burst = Burst(srv.port)
+            burst.start()
+            while not run.run(5):
                 if rewriting(admin):
-                    during += 20
+                    during += 5
+            burst.join(120)
+            during += burst.during
             if not wait_rewrite(admin):
                 raise RuntimeError("the rewrite failed")
     run.run()
