@@ -600,11 +600,17 @@ def crash_test(a, t, root, name, fsync, rounds, rng):
     srv = moon_proc(a, root, name, fsync)
     books = {i: {"incr_sent": 0, "incr_acked": 0, "push_sent": [], "push_acked": set(), "set_acked": [], "txn_sent": 0, "txn_acked": 0}
              for i in range(threads)}
-    acked_total = lost_total = loads_failed = truncations = rewrites = 0
+    acked_total = lost_total = loads_failed = truncations = rewrites = in_rewrite = 0
     problems = []
     t0 = time.monotonic()
     try:
         srv.start()
+        # Data of its own in db 1, so a rewrite takes a while.
+        c = srv.conn()
+        call(c, "SELECT", 1)
+        for i in range(0, 100000, 2000):
+            call(c, "MSET", *[x for j in range(i, i + 2000) for x in ("bulk:%d" % j, "v%d" % j * 10)])
+        c.close()
         for rnd in range(rounds):
             acked_before = sum(b["incr_acked"] + len(b["push_acked"]) + len(b["set_acked"]) + b["txn_acked"] for b in books.values())
             ws = [Writer(srv.port, i, books[i], rnd, random.Random(rng.random())) for i in range(threads)]
@@ -615,10 +621,15 @@ def crash_test(a, t, root, name, fsync, rounds, rng):
                 time.sleep(rng.uniform(0.1, 0.4))
                 ad = srv.conn(10)
                 call(ad, "BGREWRITEAOF")
-                ad.close()
+                time.sleep(rng.uniform(0, 0.1))
                 rewrites += 1
-            time.sleep(rng.uniform(0.2, 1.0))
-            srv.kill()
+                if rewriting(ad):
+                    in_rewrite += 1
+                srv.kill()
+                ad.close()
+            else:
+                time.sleep(rng.uniform(0.2, 1.0))
+                srv.kill()
             for w in ws:
                 w.join(30)
             acked = sum(b["incr_acked"] + len(b["push_acked"]) + len(b["set_acked"]) + b["txn_acked"] for b in books.values())
@@ -638,16 +649,19 @@ def crash_test(a, t, root, name, fsync, rounds, rng):
             problems += ["round %d: %s" % (rnd, p) for p in probs]
     finally:
         srv.kill()
+    leftovers = [f for f in os.listdir(srv.aof_dir()) if f.startswith("temp")] if os.path.isdir(srv.aof_dir()) else []
+    if leftovers:
+        print("  note %d temporary files left in %s after the crashes: %s" % (len(leftovers), os.path.basename(srv.aof_dir()), " ".join(leftovers[:5])))
     return {"rounds": rounds, "acked": acked_total, "lost": lost_total, "problems": problems, "loads_failed": loads_failed,
-            "truncations": truncations, "rewrites": rewrites, "secs": time.monotonic() - t0}
+            "truncations": truncations, "rewrites": rewrites, "in_rewrite": in_rewrite, "secs": time.monotonic() - t0}
 
 
 def check_crash(a, t, root, rng):
     r = crash_test(a, t, root, "crash-always", "always", a.crash_rounds, rng)
     t.check(r["lost"] == 0 and not r["problems"] and not r["loads_failed"],
-            "crash test, appendfsync always: %d rounds (%d with a BGREWRITEAOF), 4 writer threads, SIGKILL at random: "
-            "%d acknowledged writes, %d lost, %d starts truncated a cut-off last command, %.0f s"
-            % (r["rounds"], r["rewrites"], r["acked"], r["lost"], r["truncations"], r["secs"]), "\n".join(r["problems"][:10]))
+            "crash test, appendfsync always: %d rounds (%d with a BGREWRITEAOF, %d killed while it ran), 4 writer threads, SIGKILL at "
+            "random: %d acknowledged writes, %d lost, %d starts truncated a cut-off last command, %.0f s"
+            % (r["rounds"], r["rewrites"], r["in_rewrite"], r["acked"], r["lost"], r["truncations"], r["secs"]), "\n".join(r["problems"][:10]))
     r = crash_test(a, t, root, "crash-everysec", "everysec", a.everysec_rounds, rng)
     t.check(r["lost"] == 0 and not r["problems"] and not r["loads_failed"],
             "crash test, appendfsync everysec: %d rounds: %d acknowledged writes, %d lost (SIGKILL keeps the page cache, "
