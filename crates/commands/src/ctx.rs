@@ -95,7 +95,9 @@ impl<'a> KeyAccess<'a> {
     #[inline]
     pub fn load_server_flags(&mut self, srv: &crate::state::Server) {
         self.notify = crate::notify::active_flags(srv);
-        self.journal.on = srv.journal.on();
+        // A replay (DEBUG LOADAOF) re-applies journaled changes: it must
+        // not journal them again.
+        self.journal.on = srv.journal.on() && !moon_store::clock::loading();
     }
 
     /// Journal `args` as this command's effect in its own database (see

@@ -312,7 +312,7 @@ fn run_locked<'s>(
     let mut ctx = Ctx { srv, conn, out, cmd: entry, ks };
     let r = (def.handler)(&mut ctx, argv);
     if ctx.ks.journal.on {
-        crate::journal::record::seal(&mut ctx.ks, entry, argv);
+        crate::journal::record::seal(&mut ctx.ks, entry);
     }
     if def.has(flag::WRITE) {
         after_write(srv, &mut ctx, argv);
@@ -328,7 +328,7 @@ fn run_locked<'s>(
         crate::notify::publish_pending(srv, ks, &expired_keys);
     }
     if ks.journal.on {
-        crate::journal::record::commit(srv, ctx.conn, ks, &expired_keys);
+        crate::journal::record::commit(srv, ctx.conn, ks, argv, &expired_keys);
     }
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);

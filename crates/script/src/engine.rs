@@ -3,10 +3,13 @@
 
 use crate::shebang::parse_shebang;
 use crate::Host;
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use mlua::{ffi, Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
 use moon_resp::{Out, Protocol};
+use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
+use std::os::raw::c_int;
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -36,21 +39,31 @@ pub enum RunResult {
     Error(String),
 }
 
-/// Per-run state the Lua callbacks reach through the Lua app data.
+/// Per-run state of the redis.* functions: the mlua callbacks reach it
+/// through the Lua app data (an `Rc<RunCtx>`), the raw redis.call through
+/// a light userdata upvalue pointing at the same allocation.
 pub(crate) struct RunCtx {
     /// The host of the running call; None between runs.
-    pub host: Option<NonNull<dyn Host>>,
-    pub resp3: bool,
-    pub scratch: Out,
+    pub host: Cell<Option<NonNull<dyn Host>>>,
+    pub resp3: Cell<bool>,
+    /// redis.call's reply buffer and argument buffers, reused by every
+    /// call (only redis.call touches them, and it never re-enters).
+    pub scratch: UnsafeCell<Out>,
+    pub argbuf: UnsafeCell<Vec<u8>>,
+    pub argoffs: UnsafeCell<Vec<(usize, usize)>>,
 }
+
+/// The pseudo-index of the error handler in [`Engine::call_raw`]'s frame.
+const HANDLER_IDX: c_int = 1;
 
 pub struct Engine {
     pub(crate) lua: Lua,
-    globals: Table,
+    run_ctx: Rc<RunCtx>,
     env: Table,
     pub(crate) handler: Function,
     pub(crate) xpcall: Function,
-    scripts: HashMap<[u8; 40], Script>,
+    /// By SHA-1 (hex); looked up on every EVALSHA, so a fast hasher.
+    scripts: HashMap<[u8; 40], Script, foldhash::fast::RandomState>,
     pub(crate) libs: crate::functions::Libraries,
     pub(crate) fenv: crate::functions::FunctionEnv,
     pub kill: Arc<KillState>,
@@ -83,9 +96,16 @@ impl Engine {
         let small_os = lua.create_table()?;
         small_os.set("clock", clock)?;
         globals.set("os", small_os)?;
-        lua.set_app_data(RunCtx { host: None, resp3: false, scratch: Out::new(Protocol::Resp2) });
+        let run_ctx = Rc::new(RunCtx {
+            host: Cell::new(None),
+            resp3: Cell::new(false),
+            scratch: UnsafeCell::new(Out::new(Protocol::Resp2)),
+            argbuf: UnsafeCell::new(Vec::new()),
+            argoffs: UnsafeCell::new(Vec::new()),
+        });
+        lua.set_app_data(run_ctx.clone());
 
-        crate::redis_lib::install(&lua, &globals, version, version_num)?;
+        crate::redis_lib::install(&lua, &globals, version, version_num, Rc::as_ptr(&run_ctx))?;
         crate::bit::install(&lua, &globals)?;
         crate::cjson::install(&lua, &globals)?;
         crate::cmsgpack::install(&lua, &globals)?;
@@ -108,7 +128,7 @@ impl Engine {
                 Ok(VmState::Continue)
             }
         });
-        Ok(Engine { lua, globals, env, handler, xpcall, scripts: HashMap::new(), libs: Default::default(), fenv, kill })
+        Ok(Engine { lua, run_ctx, env, handler, xpcall, scripts: HashMap::default(), libs: Default::default(), fenv, kill })
     }
 
     /// Compile `body` as an EVAL script (unless cached) and return its SHA-1.
@@ -168,57 +188,59 @@ impl Engine {
     pub fn run_script(&mut self, host: &mut dyn Host, sha: &[u8; 40], keys: &[&[u8]], args: &[&[u8]], out: &mut Out) -> RunResult {
         let Some(s) = self.scripts.get(sha) else { return RunResult::Error("NOSCRIPT No matching script. Please use EVAL.".into()) };
         let func = s.func.clone();
-        let set = || -> mlua::Result<()> {
-            self.globals.raw_set("KEYS", self.string_array(keys)?)?;
-            self.globals.raw_set("ARGV", self.string_array(args)?)?;
-            Ok(())
-        };
-        if let Err(e) = set() {
-            return RunResult::Error(format!("ERR {e}"));
-        }
-        let name = std::str::from_utf8(sha).unwrap_or("").to_string();
-        self.call_protected(host, func, MultiValue::new(), &name, out)
+        let name = std::str::from_utf8(sha).unwrap_or("");
+        self.call_raw(host, &func, keys, args, false, name, out)
     }
 
-    pub(crate) fn string_array(&self, items: &[&[u8]]) -> mlua::Result<Table> {
-        let t = self.lua.create_table_with_capacity(items.len(), 0)?;
-        for (i, a) in items.iter().enumerate() {
-            t.raw_set(i + 1, self.lua.create_string(a)?)?;
-        }
-        Ok(t)
-    }
-
-    /// Call `func(args...)` under the error handler with `host` installed;
-    /// `name` names it in error messages (the SHA-1, or the function name).
-    pub(crate) fn call_protected(&mut self, host: &mut dyn Host, func: Function, args: MultiValue, name: &str, out: &mut Out) -> RunResult {
+    /// Call `func` under the error handler with `host` installed: a script
+    /// (`as_args` false) sees `keys`/`args` as the globals KEYS and ARGV, a
+    /// function gets them as its two arguments. `name` names it in error
+    /// messages (the SHA-1, or the function name).
+    ///
+    /// The tables are built and the call made on the raw C API in one
+    /// protected frame, as Redis does it: no mlua handle per argument.
+    pub(crate) fn call_raw(
+        &mut self,
+        host: &mut dyn Host,
+        func: &Function,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        as_args: bool,
+        name: &str,
+        out: &mut Out,
+    ) -> RunResult {
         self.kill.kill.store(false, Ordering::Relaxed);
-        {
-            let mut ctx = self.lua.app_data_mut::<RunCtx>().expect("run context");
-            // SAFETY: the pointer is only dereferenced by the redis.*
-            // callbacks while this call runs; it is cleared before `host`'s
-            // borrow ends.
-            let ptr: NonNull<dyn Host + '_> = NonNull::from(host);
-            ctx.host = Some(unsafe { std::mem::transmute::<NonNull<dyn Host + '_>, NonNull<dyn Host + 'static>>(ptr) });
-            ctx.resp3 = false;
-        }
-        let r = if args.is_empty() {
-            self.xpcall.call::<MultiValue>((func, self.handler.clone()))
-        } else {
-            // Lua 5.1's xpcall passes no arguments: bind them first.
-            self.bind(func, args).and_then(|f| self.xpcall.call::<MultiValue>((f, self.handler.clone())))
+        // SAFETY: the pointer is only dereferenced by the redis.* functions
+        // while this call runs; it is cleared before `host`'s borrow ends.
+        let ptr: NonNull<dyn Host + '_> = NonNull::from(host);
+        self.run_ctx.host.set(Some(unsafe { std::mem::transmute::<NonNull<dyn Host + '_>, NonNull<dyn Host + 'static>>(ptr) }));
+        self.run_ctx.resp3.set(false);
+        // SAFETY: the closure runs in a protected frame with the handler
+        // at HANDLER_IDX and the function above it; it leaves (ok, value).
+        // Nothing in it has a destructor a Lua error could skip.
+        let r = unsafe {
+            self.lua.exec_raw::<(bool, Value)>((&self.handler, func), |l| {
+                if as_args {
+                    push_array(l, keys);
+                    push_array(l, args);
+                } else {
+                    push_array(l, keys);
+                    set_global(l, c"KEYS");
+                    push_array(l, args);
+                    set_global(l, c"ARGV");
+                }
+                let rc = ffi::lua_pcall(l, if as_args { 2 } else { 0 }, 1, HANDLER_IDX);
+                ffi::lua_pushboolean(l, (rc == 0) as c_int);
+                ffi::lua_replace(l, HANDLER_IDX);
+            })
         };
-        let resp3 = {
-            let mut ctx = self.lua.app_data_mut::<RunCtx>().expect("run context");
-            ctx.host = None;
-            ctx.resp3
-        };
+        self.run_ctx.host.set(None);
+        let resp3 = self.run_ctx.resp3.get();
         let killed = self.kill.kill.swap(false, Ordering::Relaxed);
-        let mut vals = match r {
-            Ok(v) => v.into_iter(),
+        let (ok, v) = match r {
+            Ok(v) => v,
             Err(e) => return RunResult::Error(format!("ERR {e}")),
         };
-        let ok = matches!(vals.next(), Some(Value::Boolean(true)));
-        let v = vals.next().unwrap_or(Value::Nil);
         if ok {
             crate::convert::lua_to_resp(&v, out, resp3);
             return RunResult::Done;
@@ -228,27 +250,23 @@ impl Engine {
         }
         RunResult::Error(error_line(&v, name, None))
     }
+}
 
-    fn bind(&self, func: Function, args: MultiValue) -> mlua::Result<Function> {
-        let binder: Function = match self.lua.named_registry_value::<Option<Function>>("moon.bind")? {
-            Some(f) => f,
-            None => {
-                let f: Function = self
-                    .lua
-                    .load(
-                        "return function(f, ...) local n, a = select('#', ...), {...} return function() return f(unpack(a, 1, n)) end end",
-                    )
-                    .set_name("=moon")
-                    .eval()?;
-                self.lua.set_named_registry_value("moon.bind", f.clone())?;
-                f
-            }
-        };
-        let mut all = MultiValue::new();
-        all.push_back(Value::Function(func));
-        all.extend(args);
-        binder.call(all)
+/// Push a new array table of `items` as Lua strings.
+unsafe fn push_array(l: *mut ffi::lua_State, items: &[&[u8]]) {
+    ffi::lua_createtable(l, items.len().min(c_int::MAX as usize) as c_int, 0);
+    for (i, a) in items.iter().enumerate() {
+        ffi::lua_pushlstring(l, a.as_ptr() as *const _, a.len());
+        ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
     }
+}
+
+/// Pop the top value into the real globals table under `name` (raw: the
+/// globals' metatable only guards reads).
+unsafe fn set_global(l: *mut ffi::lua_State, name: &std::ffi::CStr) {
+    ffi::lua_pushstring(l, name.as_ptr());
+    ffi::lua_insert(l, -2);
+    ffi::lua_rawset(l, ffi::LUA_GLOBALSINDEX);
 }
 
 /// The reply line for an error the handler turned into a table.

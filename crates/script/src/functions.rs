@@ -347,13 +347,7 @@ impl Engine {
                 .map(|f| (f.func.clone(), f.name.clone()))
         });
         let Some((func, fname)) = found else { return RunResult::Error("ERR Function not found".into()) };
-        let tables = (|| -> mlua::Result<MultiValue> {
-            Ok(MultiValue::from_iter([Value::Table(self.string_array(keys)?), Value::Table(self.string_array(args)?)]))
-        })();
-        match tables {
-            Ok(a) => self.call_protected(host, func, a, &fname, out),
-            Err(e) => RunResult::Error(format!("ERR {e}")),
-        }
+        self.call_raw(host, &func, keys, args, true, &fname, out)
     }
 }
 

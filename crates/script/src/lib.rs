@@ -4,6 +4,7 @@
 //! this crate knows nothing about the command table or the keyspace.
 
 mod bit;
+mod call;
 mod cjson;
 mod cmsgpack;
 
@@ -18,7 +19,7 @@ mod structlib;
 pub use engine::{Engine, KillState, RunResult};
 pub use shebang::{flags as script_flags, parse_shebang};
 
-use moon_resp::Out;
+use moon_resp::{Argv, Out};
 
 /// What a running script needs from the server.
 pub trait Host {
@@ -26,7 +27,10 @@ pub trait Host {
     /// `out` in RESP3 when `resp3` (else RESP2). Err carries the text of an
     /// error the script call itself is refused with (unknown command,
     /// arity, not allowed from scripts, ...), "ERR ..." form.
-    fn call(&mut self, args: &[&[u8]], resp3: bool, out: &mut Out) -> Result<(), String>;
+    fn call(&mut self, argv: &Argv, resp3: bool, out: &mut Out) -> Result<(), String>;
+    /// redis.acl_check_cmd: whether the script's user may run this command
+    /// line. Err is the error text for a command that does not exist.
+    fn acl_check(&mut self, argv: &Argv) -> Result<bool, String>;
     /// redis.log at a Redis log level (0 debug .. 3 warning).
     fn log(&mut self, level: i64, msg: &[u8]);
 }

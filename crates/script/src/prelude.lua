@@ -93,17 +93,14 @@ local function handler(err)
   return err
 end
 
--- The globals scripts see.
+-- The globals scripts see: reads go to the real globals through a table
+-- __index (no Lua call per global access, the VM follows it itself), and
+-- the real globals raise on a missing name, as Redis' protected globals
+-- do. Writes are refused.
 local function make_env()
   local env = {}
   real_setmetatable(env, {
-    __index = function(_, k)
-      local v = real_rawget(G, k)
-      if v == nil then
-        real_error("Script attempted to access nonexistent global variable '" .. real_tostring(k) .. "'", 2)
-      end
-      return v
-    end,
+    __index = G,
     __newindex = readonly_error,
     __metatable = false,
   })
@@ -141,5 +138,12 @@ for _, name in ipairs(libs) do
 end
 -- String methods ("x"):upper() read the string library through its metatable.
 real_getmetatable('').__index = real_rawget(G, 'string')
+-- Last, as every name the code above reads must exist by now.
+real_setmetatable(G, {
+  __index = function(_, k)
+    real_error("Script attempted to access nonexistent global variable '" .. real_tostring(k) .. "'", 2)
+  end,
+  __metatable = false,
+})
 
 return env, handler

@@ -3,6 +3,7 @@
 
 use crate::engine::RunCtx;
 use mlua::{Function, Lua, MultiValue, Table, Value};
+use std::rc::Rc;
 
 /// Redis' error-table text (luaPushErrorBuff): "-CODE msg" keeps its code,
 /// "-msg" without a space and plain "msg" get "ERR"; a trailing CR/LF is
@@ -96,10 +97,19 @@ unsafe extern "C-unwind" fn checked(l: *mut mlua::ffi::lua_State) -> std::os::ra
     ffi::lua_error(l)
 }
 
-pub fn install(lua: &Lua, g: &Table, version: &str, version_num: i64) -> mlua::Result<()> {
+pub(crate) fn install(lua: &Lua, g: &Table, version: &str, version_num: i64, run_ctx: *const RunCtx) -> mlua::Result<()> {
     let r = lua.create_table()?;
-    reg(lua, &r, "call", |lua, args| call(lua, args, true))?;
-    reg(lua, &r, "pcall", |lua, args| call(lua, args, false))?;
+    for (name, f) in [("call", crate::call::redis_call as mlua::ffi::lua_CFunction), ("pcall", crate::call::redis_pcall)] {
+        // SAFETY: a C closure over a pointer to the run context, which
+        // the Lua app data keeps alive as long as the state.
+        let func: Function = unsafe {
+            lua.exec_raw((), |l| {
+                mlua::ffi::lua_pushlightuserdata(l, run_ctx as *mut std::ffi::c_void);
+                mlua::ffi::lua_pushcclosure(l, f, 1);
+            })?
+        };
+        r.raw_set(name, func)?;
+    }
     let reply_helper = |field: &'static str, is_err: bool| {
         move |lua: &Lua, args: MultiValue| -> mlua::Result<MultiValue> {
             let s = match (args.len(), args.front()) {
@@ -163,6 +173,28 @@ pub fn install(lua: &Lua, g: &Table, version: &str, version_num: i64) -> mlua::R
         with_host(lua, |h| h.log(level, &msg));
         ok1(Value::Nil)
     })?;
+    reg(lua, &r, "acl_check_cmd", |lua, args| {
+        if args.is_empty() {
+            return fail(lua, "Please specify at least one argument for this redis lib call");
+        }
+        // The command line as redis.call would send it.
+        let (mut buf, mut offs) = (Vec::new(), Vec::with_capacity(args.len()));
+        for a in args.iter() {
+            let start = buf.len();
+            match a {
+                Value::String(s) => buf.extend_from_slice(&s.as_bytes()),
+                Value::Number(n) => crate::call::number_arg(*n, &mut buf),
+                Value::Integer(i) => crate::call::number_arg(*i as f64, &mut buf),
+                _ => return fail(lua, "Lua redis lib command arguments must be strings or integers"),
+            }
+            offs.push((start, buf.len()));
+        }
+        match with_host(lua, |h| h.acl_check(&moon_resp::Argv::new(&buf, &offs))) {
+            Some(Ok(allowed)) => ok1(Value::Boolean(allowed)),
+            Some(Err(e)) => fail(lua, &e),
+            None => fail(lua, "redis.acl_check_cmd is not available here"),
+        }
+    })?;
     reg(lua, &r, "setresp", |lua, args| {
         if args.len() != 1 {
             return fail(lua, "redis.setresp() requires one argument.");
@@ -175,7 +207,9 @@ pub fn install(lua: &Lua, g: &Table, version: &str, version_num: i64) -> mlua::R
         if v != 2 && v != 3 {
             return fail(lua, "RESP version must be 2 or 3.");
         }
-        lua.app_data_mut::<RunCtx>().expect("run context").resp3 = v == 3;
+        if let Some(ctx) = lua.app_data_ref::<Rc<RunCtx>>() {
+            ctx.resp3.set(v == 3);
+        }
         ok1(Value::Nil)
     })?;
     reg(lua, &r, "set_repl", |lua, args| {
@@ -211,56 +245,8 @@ pub fn install(lua: &Lua, g: &Table, version: &str, version_num: i64) -> mlua::R
 }
 
 fn with_host<R>(lua: &Lua, f: impl FnOnce(&mut dyn crate::Host) -> R) -> Option<R> {
-    let ctx = lua.app_data_ref::<RunCtx>()?;
-    let mut host = ctx.host?;
-    drop(ctx);
-    // SAFETY: set by Engine::call_protected for the duration of the run
-    // that is calling us; nothing else holds the host meanwhile.
+    let mut host = lua.app_data_ref::<Rc<RunCtx>>()?.host.get()?;
+    // SAFETY: set by Engine::call_raw for the duration of the run that is
+    // calling us; nothing else holds the host meanwhile.
     Some(f(unsafe { host.as_mut() }))
-}
-
-/// redis.call (raise) and redis.pcall.
-fn call(lua: &Lua, args: MultiValue, raise: bool) -> mlua::Result<MultiValue> {
-    let done = |v: Value, failed: bool| Ok(MultiValue::from_iter([Value::Boolean(!(failed && raise)), v]));
-    if args.is_empty() {
-        return done(error_table(lua, b"Please specify at least one argument for this redis lib call")?, true);
-    }
-    let mut strs = Vec::with_capacity(args.len());
-    for a in args.iter() {
-        match a {
-            Value::String(s) => strs.push(s.clone()),
-            Value::Number(_) | Value::Integer(_) => match lua.coerce_string(a.clone())? {
-                Some(s) => strs.push(s),
-                None => return done(error_table(lua, b"Lua redis lib command arguments must be strings or integers")?, true),
-            },
-            _ => return done(error_table(lua, b"Lua redis lib command arguments must be strings or integers")?, true),
-        }
-    }
-    let bytes: Vec<_> = strs.iter().map(|s| s.as_bytes()).collect();
-    let argv: Vec<&[u8]> = bytes.iter().map(|b| &b[..]).collect();
-    let (mut scratch, resp3, host) = {
-        let mut ctx = lua.app_data_mut::<RunCtx>().expect("run context");
-        let proto = if ctx.resp3 { moon_resp::Protocol::Resp3 } else { moon_resp::Protocol::Resp2 };
-        let mut s = std::mem::replace(&mut ctx.scratch, moon_resp::Out { buf: Vec::new(), proto });
-        s.buf.clear();
-        s.proto = proto;
-        (s, ctx.resp3, ctx.host)
-    };
-    let Some(mut host) = host else { return done(error_table(lua, b"redis.call is not available here")?, true) };
-    // SAFETY: see with_host.
-    let r = unsafe { host.as_mut() }.call(&argv, resp3, &mut scratch);
-    let result = match r {
-        Err(e) => done(error_table(lua, e.as_bytes())?, true),
-        Ok(()) => {
-            if scratch.buf.first() == Some(&b'-') {
-                let end = scratch.buf.len().saturating_sub(2);
-                done(error_table(lua, &scratch.buf[..end])?, true)
-            } else {
-                let (v, _) = crate::convert::resp_to_lua(lua, &scratch.buf)?;
-                done(v, false)
-            }
-        }
-    };
-    lua.app_data_mut::<RunCtx>().expect("run context").scratch = scratch;
-    result
 }

@@ -6,8 +6,8 @@ use moon_resp::{Out, Protocol};
 struct Mock;
 
 impl Host for Mock {
-    fn call(&mut self, args: &[&[u8]], _resp3: bool, out: &mut Out) -> Result<(), String> {
-        match args[0] {
+    fn call(&mut self, argv: &moon_resp::Argv, _resp3: bool, out: &mut Out) -> Result<(), String> {
+        match argv.get(0) {
             b"get" => out.bulk(b"v"),
             b"ping" => out.simple("PONG"),
             b"incr" => out.error("ERR value is not an integer or out of range"),
@@ -19,6 +19,13 @@ impl Host for Mock {
             _ => return Err("Unknown Redis command called from script".into()),
         }
         Ok(())
+    }
+    fn acl_check(&mut self, argv: &moon_resp::Argv) -> Result<bool, String> {
+        match argv.get(0) {
+            b"get" => Ok(true),
+            b"set" => Ok(false),
+            _ => Err("Invalid command passed to redis.acl_check_cmd()".into()),
+        }
     }
     fn log(&mut self, _level: i64, _msg: &[u8]) {}
 }

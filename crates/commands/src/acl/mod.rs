@@ -170,6 +170,19 @@ pub fn check_in(srv: &Server, conn: &mut ConnState, entry: &TableEntry, argv: &A
     Err(CmdError::raw(format!("NOPERM {}", message(why, &conn.user, entry, argv, pos, false))))
 }
 
+/// Whether the connection's user may run command `id` with `argv`
+/// (redis.acl_check_cmd; nothing is logged).
+pub fn user_may_run(srv: &Server, conn: &mut ConnState, id: usize, argv: &Argv) -> bool {
+    refresh(srv, conn);
+    if conn.acl.unrestricted {
+        return true;
+    }
+    match &conn.acl.user {
+        Some(u) => denial(&srv.table, u, id, argv).is_none(),
+        None => false,
+    }
+}
+
 fn refresh(srv: &Server, conn: &mut ConnState) {
     let g = srv.acl.gen.load(Ordering::Acquire);
     if conn.acl.gen == g {

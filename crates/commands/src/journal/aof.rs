@@ -87,7 +87,7 @@ pub(super) fn sync_dir(d: &Path) {
     }
 }
 
-fn read_manifest(srv: &Server) -> Result<Option<Manifest>, String> {
+pub(super) fn read_manifest(srv: &Server) -> Result<Option<Manifest>, String> {
     let path = dir(srv).join(manifest::manifest_name(&prefix(srv)));
     match fs::read(&path) {
         Ok(b) => Manifest::parse(&b).map(Some).map_err(|e| format!("{e} ({})", path.display())),
@@ -117,39 +117,11 @@ pub struct Loaded {
 pub fn start_at_boot(srv: &Server) -> Result<Loaded, String> {
     let d = dir(srv);
     fs::create_dir_all(&d).map_err(|e| format!("Can't create the append-only dir {}: {e}", d.display()))?;
-    let mut m = read_manifest(srv)?.unwrap_or_default();
-    let mut report = Loaded::default();
-    let truncated_ok = srv.config.get_bool("aof-load-truncated");
-    let files: Vec<AofFile> = m.load_order().cloned().collect();
-    let last = files.len().saturating_sub(1);
-    for (i, f) in files.iter().enumerate() {
-        let path = d.join(&f.name);
-        let data = fs::read(&path).map_err(|e| format!("The AOF file {} doesn't exist or can't be read: {e}", path.display()))?;
-        report.files += 1;
-        if f.kind == Kind::Base && data.starts_with(b"REDIS") {
-            report.keys += load::load_rdb_base(srv, &data, &f.name)?;
-            continue;
-        }
-        let mut r = Replayer::new(srv);
-        let end = r.run(&data, &f.name)?;
-        report.commands += r.commands;
-        if let End::Truncated { valid_len } = end {
-            // Only the last file may end short (the crash happened while
-            // it was being appended to).
-            if i != last || !truncated_ok {
-                return Err(format!(
-                    "Unexpected end of file reading the append only file {}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
-                    f.name
-                ));
-            }
-            crate::warning!("!!! Warning: short read while loading the AOF file {}!!!", f.name);
-            crate::warning!("!!! Truncating the AOF {} at offset {} !!!", f.name, valid_len);
-            let file = OpenOptions::new().write(true).open(&path).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
-            file.set_len(valid_len as u64).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
-            let _ = file.sync_all();
-            crate::warning!("AOF {} loaded anyway because aof-load-truncated is enabled", f.name);
-        }
-    }
+    let mut m = match read_manifest(srv)? {
+        Some(m) => m,
+        None => upgrade_single_file(srv)?,
+    };
+    let report = load_files(srv, &m, false)?;
     // Replayed commands are not the clients' (Redis' fake client does not
     // count them either).
     crate::server::config_cmd::reset_stats(srv);
@@ -182,6 +154,64 @@ pub fn start_at_boot(srv: &Server) -> Result<Loaded, String> {
     Ok(report)
 }
 
+/// Load the files `m` lists: the base (RDB or commands), then the incr
+/// files. `nested`: run inside a command holding the world (DEBUG
+/// LOADAOF). The last file may end cut off (aof-load-truncated).
+fn load_files(srv: &Server, m: &Manifest, nested: bool) -> Result<Loaded, String> {
+    let d = dir(srv);
+    let mut report = Loaded::default();
+    let truncated_ok = srv.config.get_bool("aof-load-truncated");
+    let files: Vec<AofFile> = m.load_order().cloned().collect();
+    let last = files.len().saturating_sub(1);
+    for (i, f) in files.iter().enumerate() {
+        let path = d.join(&f.name);
+        let data = fs::read(&path).map_err(|e| format!("The AOF file {} doesn't exist or can't be read: {e}", path.display()))?;
+        report.files += 1;
+        if f.kind == Kind::Base && data.starts_with(b"REDIS") {
+            report.keys += load::load_rdb_base(srv, &data, &f.name)?;
+            continue;
+        }
+        let mut r = if nested { Replayer::nested(srv) } else { Replayer::new(srv) };
+        let end = r.run(&data, &f.name)?;
+        report.commands += r.commands;
+        if let End::Truncated { valid_len } = end {
+            // Only the last file may end short (the crash happened while
+            // it was being appended to).
+            if i != last || !truncated_ok {
+                return Err(format!(
+                    "Unexpected end of file reading the append only file {}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
+                    f.name
+                ));
+            }
+            crate::warning!("!!! Warning: short read while loading the AOF file {}!!!", f.name);
+            crate::warning!("!!! Truncating the AOF {} at offset {} !!!", f.name, valid_len);
+            let file = OpenOptions::new().write(true).open(&path).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
+            file.set_len(valid_len as u64).map_err(|e| format!("Error truncating the AOF file {}: {e}", f.name))?;
+            let _ = file.sync_all();
+            crate::warning!("AOF {} loaded anyway because aof-load-truncated is enabled", f.name);
+        }
+    }
+    Ok(report)
+}
+
+/// DEBUG LOADAOF: write out the journal, empty the databases and load the
+/// AOF back (the caller holds the world exclusively).
+pub fn reload(srv: &Server) -> Result<Loaded, String> {
+    if srv.journal.on() {
+        srv.journal.write_out();
+        srv.journal.fsync_written();
+    }
+    for db in &srv.ks.dbs {
+        db.for_each_stripe(|_, s| {
+            s.clear();
+        });
+    }
+    let m = srv.journal.aof.manifest.lock().clone();
+    let r = load_files(srv, &m, true)?;
+    crate::notice!("Append Only File loaded by DEBUG LOADAOF");
+    Ok(r)
+}
+
 fn st_sizes(srv: &Server, base: u64, older_incr: u64) {
     srv.journal.aof.base_file_size.store(base, Relaxed);
     srv.journal.aof.older_incr_size.store(older_incr, Relaxed);
@@ -191,6 +221,22 @@ fn st_sizes(srv: &Server, base: u64, older_incr: u64) {
 pub fn current_size(srv: &Server) -> u64 {
     let st = &srv.journal.aof;
     st.base_file_size.load(Relaxed) + st.older_incr_size.load(Relaxed) + srv.journal.incr_size()
+}
+
+/// No manifest, but a Redis 6 style single `dir`/`appendfilename`: it
+/// becomes the base of a multi-part AOF, moved into the directory under
+/// its own name, as Redis 7 upgrades it.
+fn upgrade_single_file(srv: &Server) -> Result<Manifest, String> {
+    let name = prefix(srv);
+    let old = PathBuf::from(srv.config.get_str("dir")).join(&name);
+    if !old.is_file() {
+        return Ok(Manifest::default());
+    }
+    let m = Manifest { base: Some(AofFile { name: name.clone(), seq: 1, kind: Kind::Base, start_offset: None }), ..Default::default() };
+    fs::rename(&old, dir(srv).join(&name)).map_err(|e| format!("Error moving {} into the append-only dir: {e}", old.display()))?;
+    persist_manifest(srv, &m).map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+    crate::notice!("Successfully migrated an old-style AOF into the AOF directory");
+    Ok(m)
 }
 
 /// (base bytes, bytes of all incr files) as listed.

@@ -38,6 +38,14 @@ impl<'a> Replayer<'a> {
         Replayer { srv, conn, out: Out::new(Protocol::Resp2), commands: 0 }
     }
 
+    /// A replayer inside a command that holds the world exclusively
+    /// (DEBUG LOADAOF): its commands take no world lock of their own.
+    pub fn nested(srv: &'a Server) -> Self {
+        let mut r = Self::new(srv);
+        r.conn.in_exec = true;
+        r
+    }
+
     /// Run every command in `data` (a file's contents, named `name` in
     /// errors). Commands between MULTI and EXEC run only once the EXEC is
     /// read, so a transaction cut off at the end is not half applied.

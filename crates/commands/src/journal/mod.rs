@@ -71,8 +71,10 @@ pub struct Journal {
     written: AtomicU64,
     synced: AtomicU64,
     out: Mutex<Output>,
-    /// The last write or fsync failed (INFO aof_last_write_status).
+    /// The last write or fsync failed (INFO aof_last_write_status), and
+    /// why (the MISCONF error names it).
     pub write_failed: AtomicBool,
+    pub write_error: Mutex<String>,
     pub aof: aof::AofState,
 }
 
@@ -87,6 +89,7 @@ impl Default for Journal {
             synced: AtomicU64::new(0),
             out: Mutex::new(Output::default()),
             write_failed: AtomicBool::new(false),
+            write_error: Mutex::new(String::new()),
             aof: aof::AofState::default(),
         }
     }
@@ -135,10 +138,14 @@ impl Journal {
 
     /// Append one command of database `db`, encoded from its arguments.
     pub fn append_args(&self, db: usize, args: &[&[u8]]) {
+        self.append_iter(db, args.len(), args.iter().copied());
+    }
+
+    pub fn append_iter<'a>(&self, db: usize, n: usize, args: impl Iterator<Item = &'a [u8]>) {
         let mut p = self.pending.lock();
         let before = p.buf.len();
         select(&mut p, db);
-        record::encode(&mut p.buf, args);
+        record::encode_iter(&mut p.buf, n, args);
         self.appended.fetch_add((p.buf.len() - before) as u64, Release);
     }
 
@@ -174,6 +181,7 @@ impl Journal {
                 Some(Err(e)) => {
                     // Keep the bytes for the next attempt, in order.
                     crate::warning!("Error writing to the AOF file: {e}");
+                    *self.write_error.lock() = io_reason(&e);
                     self.write_failed.store(true, Relaxed);
                     let mut p = self.pending.lock();
                     bytes.extend_from_slice(&p.buf);
@@ -210,11 +218,13 @@ impl Journal {
         if let Some(f) = file {
             if let Err(e) = f.sync_data() {
                 crate::warning!("Error syncing the AOF file: {e}");
+                *self.write_error.lock() = io_reason(&e);
                 self.write_failed.store(true, Relaxed);
                 return;
             }
         }
         self.synced.fetch_max(end, Release);
+        self.write_failed.store(false, Relaxed);
     }
 
     /// Bytes appended but not yet written (INFO aof_buffer_length).
@@ -262,6 +272,15 @@ impl Journal {
 
 #[cfg(test)]
 mod tests;
+
+/// An I/O error as strerror() words it ("No space left on device").
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
 
 /// A SELECT before a record of another database than the stream's.
 fn select(p: &mut Pending, db: usize) {

@@ -19,6 +19,9 @@ pub struct Records {
     pub on: bool,
     /// The command chose its records itself: no verbatim record.
     custom: bool,
+    /// The command is journaled as called, ahead of `list` (set by `seal`;
+    /// encoded only at `commit`, straight into the journal when alone).
+    verbatim: bool,
     list: Vec<(usize, Vec<u8>)>,
 }
 
@@ -89,15 +92,11 @@ fn runs_others(entry: &TableEntry) -> bool {
 }
 
 /// After the handler, before anything it set off (served blocked
-/// clients): the verbatim record goes first if the command changed
-/// something and chose no records of its own.
-pub fn seal(ks: &mut KeyAccess, entry: &TableEntry, argv: &Argv) {
+/// clients, whose records follow): the command is journaled as called if
+/// it changed something and chose no records of its own.
+pub fn seal(ks: &mut KeyAccess, entry: &TableEntry) {
     let r = &mut ks.journal;
-    if !r.custom && ks.dirty > 0 && !runs_others(entry) {
-        let mut b = Vec::new();
-        encode_iter(&mut b, argv.len(), argv.iter());
-        r.list.insert(0, (ks.db_index, b));
-    }
+    r.verbatim = !r.custom && ks.dirty > 0 && !runs_others(entry);
     r.custom = true;
 }
 
@@ -105,9 +104,23 @@ pub fn seal(ks: &mut KeyAccess, entry: &TableEntry, argv: &Argv) {
 /// expired, then its records. Inside EXEC or a script they wait on the
 /// connection; a top-level command appends them with what its nested
 /// commands gathered.
-pub fn commit(srv: &Server, conn: &mut ConnState, ks: &mut KeyAccess, expired: &[Vec<u8>]) {
-    ks.journal.expired_first(ks.db_index, expired);
-    let mut list = std::mem::take(&mut ks.journal.list);
+pub fn commit(srv: &Server, conn: &mut ConnState, ks: &mut KeyAccess, argv: &Argv, expired: &[Vec<u8>]) {
+    let db = ks.db_index;
+    let r = &mut ks.journal;
+    if expired.is_empty() && r.list.is_empty() && !conn.in_exec && conn.journal_txn.is_empty() {
+        // The common case: one write, encoded straight into the journal.
+        if r.verbatim {
+            srv.journal.append_iter(db, argv.len(), argv.iter());
+        }
+        return;
+    }
+    if r.verbatim {
+        let mut b = Vec::new();
+        encode_iter(&mut b, argv.len(), argv.iter());
+        r.list.insert(0, (db, b));
+    }
+    r.expired_first(db, expired);
+    let mut list = std::mem::take(&mut r.list);
     if conn.in_exec {
         conn.journal_txn.append(&mut list);
         return;

@@ -26,8 +26,10 @@ pub enum Started {
     Scheduled,
 }
 
-/// Start a rewrite. The caller holds the world lock exclusively.
-pub fn start(srv: &Server) -> Result<Started, String> {
+/// Start a rewrite; `enable` turns the AOF on with it (CONFIG SET
+/// appendonly yes), otherwise a rewrite while the AOF is off writes only a
+/// base. The caller holds the world lock exclusively.
+pub fn start(srv: &Server, enable: bool) -> Result<Started, String> {
     let st = &srv.journal.aof;
     if st.rewrite_in_progress.load(Relaxed) {
         return Err("Background append only file rewriting already in progress".into());
@@ -42,9 +44,17 @@ pub fn start(srv: &Server) -> Result<Started, String> {
         st.rewrite_scheduled.store(true, Relaxed);
         return Ok(Started::Scheduled);
     };
-    if let Err(e) = switch_incr(srv) {
+    let d = dir(srv);
+    if let Err(e) = fs::create_dir_all(&d) {
         end_unused(srv, &snap);
-        return Err(e);
+        return Err(format!("Can't create the append-only dir {}: {e}", d.display()));
+    }
+    adopt_manifest_on_disk(srv);
+    if enable || srv.journal.on() {
+        if let Err(e) = switch_incr(srv) {
+            end_unused(srv, &snap);
+            return Err(e);
+        }
     }
     st.rewrite_scheduled.store(false, Relaxed);
     st.rewrite_in_progress.store(true, Relaxed);
@@ -78,12 +88,23 @@ fn end_unused(srv: &Server, snap: &Snapshot) {
     let _ = snap.write(&srv.ks, &mut std::io::sink());
 }
 
+/// With the AOF off the manifest was never read: read it now, so the new
+/// files continue its sequence numbers and replace its files.
+fn adopt_manifest_on_disk(srv: &Server) {
+    let mut m = srv.journal.aof.manifest.lock();
+    if !srv.journal.on() && m.is_empty() {
+        match aof::read_manifest(srv) {
+            Ok(Some(on_disk)) => *m = on_disk,
+            Ok(None) => {}
+            Err(e) => crate::warning!("Ignoring the AOF manifest on disk: {e}"),
+        }
+    }
+}
+
 /// The journal's next records go to a new incr file, listed in the
 /// manifest before any record reaches it. Turns the journal on if it was
 /// off (CONFIG SET appendonly yes).
 fn switch_incr(srv: &Server) -> Result<(), String> {
-    let d = dir(srv);
-    fs::create_dir_all(&d).map_err(|e| format!("Can't create the append-only dir {}: {e}", d.display()))?;
     let mut m = srv.journal.aof.manifest.lock();
     let seq = m.next_incr_seq();
     let name = manifest::incr_name(&prefix(srv), seq);
@@ -183,7 +204,8 @@ pub fn cron(srv: &Server) {
             }
         }
     }
-    let mut go = st.rewrite_scheduled.load(Relaxed) || st.start_requested.swap(false, Relaxed);
+    let enable = st.start_requested.load(Relaxed) && !srv.journal.on();
+    let mut go = enable || st.rewrite_scheduled.load(Relaxed);
     if !go && srv.journal.on() {
         let pct = srv.config.get_i64("auto-aof-rewrite-percentage");
         let min = srv.config.get_i64("auto-aof-rewrite-min-size").max(0) as u64;
@@ -199,14 +221,19 @@ pub fn cron(srv: &Server) {
     }
     if go {
         let _w = srv.world.exclusive();
-        if let Err(e) = start(srv) {
-            crate::warning!("Can't rewrite the append only file in background: {e}");
+        match start(srv, enable) {
+            Ok(Started::Now) => st.start_requested.store(false, Relaxed),
+            Ok(Started::Scheduled) => {}
+            Err(e) => {
+                crate::warning!("Can't rewrite the append only file in background: {e}");
+                st.start_requested.store(false, Relaxed);
+            }
         }
     }
 }
 
 pub fn bgrewriteaof(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
-    match start(ctx.srv) {
+    match start(ctx.srv, false) {
         Ok(Started::Now) => ctx.out.simple("Background append only file rewriting started"),
         Ok(Started::Scheduled) => ctx.out.simple("Background append only file rewriting scheduled"),
         Err(e) => return Err(CmdError::err(e)),

@@ -58,7 +58,7 @@ pub fn randomkey(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
         }
         let key = e.key().to_vec();
         let _ = s.get(&key, now);
-        drain_expired(ctx.srv, &mut s);
+        drain_expired(ctx.srv, ctx.ks.db_index, &mut s);
     }
     let mut found = false;
     let out = &mut *ctx.out;

@@ -122,7 +122,7 @@ pub fn move_cmd(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let db = &ctx.srv.ks.dbs[target];
     let mut dst = db.lock(db.stripe_of(key));
     let taken = dst.get(key, now).is_some();
-    drain_expired(ctx.srv, &mut dst);
+    drain_expired(ctx.srv, target, &mut dst);
     if taken {
         ctx.out.int(0);
         return Ok(());
@@ -198,7 +198,7 @@ pub fn copy(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         let db = &ctx.srv.ks.dbs[target];
         let mut d = db.lock(db.stripe_of(dst));
         let taken = d.get(dst, now).is_some();
-        drain_expired(ctx.srv, &mut d);
+        drain_expired(ctx.srv, target, &mut d);
         if taken && !replace {
             ctx.out.int(0);
             return Ok(());

@@ -137,7 +137,7 @@ pub fn scan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
     let o = scan_options(argv, 2, ScanFamily::Keys)?;
     let (count, filter) = (o.count, Filter { pattern: o.pattern, typ: o.typ });
     let mut keys: Vec<Vec<u8>> = Vec::new();
-    let next = walk(ctx.srv, ctx.ks.db, cursor, count, ctx.now(), |e| {
+    let next = walk(ctx.srv, ctx.ks.db, ctx.ks.db_index, cursor, count, ctx.now(), |e| {
         if filter.accepts(e) {
             keys.push(e.key().to_vec());
         }
@@ -154,7 +154,7 @@ pub fn scan(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
 
 /// Visit about `count` entries from `cursor` on, giving `emit` the live
 /// ones; expired ones met on the way are deleted. Returns the next cursor.
-fn walk(srv: &Server, db: &Db, cursor: u64, count: usize, now: i64, mut emit: impl FnMut(&Entry)) -> u64 {
+fn walk(srv: &Server, db: &Db, db_index: usize, cursor: u64, count: usize, now: i64, mut emit: impl FnMut(&Entry)) -> u64 {
     if !db.allocated() {
         return 0;
     }
@@ -183,7 +183,7 @@ fn walk(srv: &Server, db: &Db, cursor: u64, count: usize, now: i64, mut emit: im
                 // The lookup's lazy expiry removes it and counts it.
                 let _ = s.get(&k, now);
             }
-            drain_expired(srv, &mut s);
+            drain_expired(srv, db_index, &mut s);
             if pos != 0 {
                 return encode(si, pos);
             }

@@ -234,15 +234,22 @@ pub fn cron(srv: &Server) {
 }
 
 /// Redis' writeCommandsDeniedByDiskError: after a failed background save
-/// with save points set and stop-writes-on-bgsave-error on, writes (and
-/// PING) are refused until a save succeeds. Cheap when all is well: one
-/// atomic load.
+/// with save points set and stop-writes-on-bgsave-error on, or while
+/// writes to the AOF fail, writes (and PING) are refused until a save (or
+/// an AOF write) succeeds. Cheap when all is well: two atomic loads.
 pub fn misconf(srv: &Server, def: &CommandDef) -> Option<CmdError> {
-    if !srv.rdb.last_failed.load(Relaxed) {
+    let aof_failed = srv.journal.write_failed.load(Relaxed) && srv.journal.on();
+    if !srv.rdb.last_failed.load(Relaxed) && !aof_failed {
         return None;
     }
     let write = def.has(flag::WRITE) || def.name == "ping";
-    (write && srv.config.get_bool("stop-writes-on-bgsave-error") && !save_points(srv).is_empty()).then_some(MISCONF)
+    if !write {
+        return None;
+    }
+    if srv.rdb.last_failed.load(Relaxed) && srv.config.get_bool("stop-writes-on-bgsave-error") && !save_points(srv).is_empty() {
+        return Some(MISCONF);
+    }
+    aof_failed.then(|| CmdError::raw(format!("MISCONF Errors writing to the AOF file: {}", srv.journal.write_error.lock())))
 }
 
 /// SHUTDOWN's save (and SIGTERM's): stop a background save, then save

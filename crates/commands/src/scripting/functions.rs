@@ -187,7 +187,10 @@ fn function_stats(ctx: &mut Ctx, _argv: &Argv) -> CmdResult {
     if since != 0 && !s.running_function.load(Relaxed) {
         return Err(super::busy::BUSY);
     }
-    let running = s.running.lock().clone();
+    let running = {
+        let r = s.running.lock();
+        r.active.then(|| (r.name.clone(), r.argv().to_vec()))
+    };
     let (libs, funcs) = *s.lib_counts.lock();
     let out = &mut *ctx.out;
     out.map(2);

@@ -16,21 +16,19 @@ pub struct CallHost<'a> {
     pub read_only: bool,
     /// A script with a shebang that did not declare allow-oom.
     pub deny_oom: bool,
-    buf: Vec<u8>,
-    offs: Vec<(usize, usize)>,
 }
 
 impl<'a> CallHost<'a> {
     pub fn new(srv: &'a Server, conn: &'a mut ConnState, now: i64, read_only: bool, deny_oom: bool) -> Self {
-        CallHost { srv, conn, now, read_only, deny_oom, buf: Vec::new(), offs: Vec::new() }
+        CallHost { srv, conn, now, read_only, deny_oom }
     }
 
     /// The table entry of a command line, with the script-call errors.
-    fn check(&self, args: &[&[u8]]) -> Result<(), String> {
+    fn check(&mut self, args: &Argv) -> Result<(), String> {
         let table = &self.srv.table;
-        let Some(mut id) = table.lookup(args[0]) else { return Err("Unknown Redis command called from script".into()) };
+        let Some(mut id) = table.lookup(args.get(0)) else { return Err("Unknown Redis command called from script".into()) };
         if !table.get(id).def.subcommands.is_empty() && args.len() >= 2 {
-            match table.lookup_sub(id, args[1]) {
+            match table.lookup_sub(id, args.get(1)) {
                 Some(s) => id = s,
                 None => return Err("Unknown Redis command called from script".into()),
             }
@@ -42,6 +40,12 @@ impl<'a> CallHost<'a> {
         }
         if def.has(flag::NOSCRIPT) {
             return Err("This Redis command is not allowed from script".into());
+        }
+        // The caller's user must be allowed the command (logged with the
+        // "lua" context), as Redis' scriptVerifyACL.
+        if let Err(e) = crate::acl::check_in(self.srv, self.conn, table.get(id), args, crate::acl::log::Context::Lua) {
+            let msg = e.as_str();
+            return Err(format!("ACL failure in script: {}", msg.strip_prefix("NOPERM ").unwrap_or(msg)));
         }
         if def.has(flag::WRITE) {
             if self.read_only {
@@ -58,18 +62,25 @@ impl<'a> CallHost<'a> {
 }
 
 impl moon_script::Host for CallHost<'_> {
-    fn call(&mut self, args: &[&[u8]], resp3: bool, out: &mut Out) -> Result<(), String> {
-        self.check(args)?;
-        self.buf.clear();
-        self.offs.clear();
-        for a in args {
-            self.offs.push((self.buf.len(), self.buf.len() + a.len()));
-            self.buf.extend_from_slice(a);
-        }
+    fn call(&mut self, argv: &Argv, resp3: bool, out: &mut Out) -> Result<(), String> {
+        self.check(argv)?;
         out.proto = if resp3 { Protocol::Resp3 } else { Protocol::Resp2 };
-        let argv = Argv::new(&self.buf, &self.offs);
-        crate::exec::run_nested(self.srv, self.conn, out, &argv, self.now);
+        crate::exec::run_nested(self.srv, self.conn, out, argv, self.now);
         Ok(())
+    }
+
+    /// redis.acl_check_cmd: the command is looked up as Redis'
+    /// lookupCommand does (a container alone is itself, with an argument
+    /// it must name a subcommand; arity is not checked), then the user of
+    /// the connection running the script is checked against the line.
+    fn acl_check(&mut self, argv: &Argv) -> Result<bool, String> {
+        const INVALID: &str = "Invalid command passed to redis.acl_check_cmd()";
+        let table = &self.srv.table;
+        let mut id = table.lookup(argv.get(0)).ok_or(INVALID)?;
+        if !table.get(id).def.subcommands.is_empty() && argv.len() >= 2 {
+            id = table.lookup_sub(id, argv.get(1)).ok_or(INVALID)?;
+        }
+        Ok(crate::acl::user_may_run(self.srv, self.conn, id, argv))
     }
 
     /// redis.log: into the server log at the script's level

@@ -57,6 +57,35 @@ pub static COMMANDS: &[CommandDef] = &[
     cmd("function", -2, 0, 0, &[], crate::server::client_cmd::container, G).locking(Locking::None).subs(functions::SUBS),
 ];
 
+/// The running script's name and command line. The buffers are kept
+/// between runs so publishing them allocates nothing per call.
+#[derive(Default)]
+pub struct Running {
+    pub active: bool,
+    pub name: Vec<u8>,
+    buf: Vec<u8>,
+    offs: Vec<(usize, usize)>,
+}
+
+impl Running {
+    fn set(&mut self, name: &[u8], argv: &Argv) {
+        self.active = true;
+        self.name.clear();
+        self.name.extend_from_slice(name);
+        self.buf.clear();
+        self.offs.clear();
+        for a in argv.iter() {
+            self.offs.push((self.buf.len(), self.buf.len() + a.len()));
+            self.buf.extend_from_slice(a);
+        }
+    }
+
+    /// The command line of the running script.
+    pub fn argv(&self) -> Argv<'_> {
+        Argv::new(&self.buf, &self.offs)
+    }
+}
+
 /// The server's scripting state.
 pub struct Scripting {
     pub engine: Mutex<Engine>,
@@ -70,7 +99,7 @@ pub struct Scripting {
     pub running_function: AtomicBool,
     /// Name (SHA-1 or function name) and command line of the running
     /// script, for FUNCTION STATS (which runs while the engine is busy).
-    pub running: Mutex<Option<(Vec<u8>, Vec<Vec<u8>>)>>,
+    pub running: Mutex<Running>,
     /// Library and function counts, for FUNCTION STATS likewise.
     pub lib_counts: Mutex<(usize, usize)>,
 }
@@ -85,7 +114,7 @@ impl Default for Scripting {
             running_since: AtomicI64::new(0),
             wrote: AtomicBool::new(false),
             running_function: AtomicBool::new(false),
-            running: Mutex::new(None),
+            running: Mutex::new(Running::default()),
             lib_counts: Mutex::new((0, 0)),
         }
     }
@@ -139,7 +168,19 @@ fn eval_generic(ctx: &mut Ctx, argv: &Argv, by_sha: bool, ro: bool) -> CmdResult
         }
     }
     let n = numkeys as usize;
-    let all: Vec<&[u8]> = argv.iter().skip(3).collect();
+    // KEYS and ARGV as slices, on the stack for the usual few arguments.
+    let mut small: [&[u8]; 8] = [&[]; 8];
+    let heap: Vec<&[u8]>;
+    let rest = argv.len() - 3;
+    let all: &[&[u8]] = if rest <= small.len() {
+        for (slot, a) in small.iter_mut().zip(argv.iter().skip(3)) {
+            *slot = a;
+        }
+        &small[..rest]
+    } else {
+        heap = argv.iter().skip(3).collect();
+        &heap
+    };
     let (keys, args) = all.split_at(n);
     let r = run_guarded(ctx, argv, &sha, false, read_only, deny_oom, |host, out| engine.run_script(host, &sha, keys, args, out));
     match r {
@@ -165,7 +206,7 @@ pub(crate) fn run_guarded(
     let (in_exec, no_block) = (ctx.conn.in_exec, ctx.conn.no_block);
     ctx.conn.in_exec = true;
     ctx.conn.no_block = true;
-    *srv.scripting.running.lock() = Some((name.to_vec(), argv.iter().map(|a| a.to_vec()).collect()));
+    srv.scripting.running.lock().set(name, argv);
     srv.scripting.running_function.store(is_function, Relaxed);
     srv.scripting.wrote.store(false, Relaxed);
     srv.scripting.running_since.store(moon_store::clock::now_ms().max(1), Relaxed);
@@ -174,7 +215,7 @@ pub(crate) fn run_guarded(
         run(&mut host, ctx.out)
     };
     srv.scripting.running_since.store(0, Relaxed);
-    *srv.scripting.running.lock() = None;
+    srv.scripting.running.lock().active = false;
     ctx.conn.in_exec = in_exec;
     ctx.conn.no_block = no_block;
     if !in_exec {

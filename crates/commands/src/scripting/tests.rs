@@ -115,3 +115,65 @@ fn functions_dump_restore() {
     assert_eq!(c.run(&["fcall", "d1f", "0"]), "$2\r\nd1\r\n");
     assert_eq!(c.run(&["function", "restore", "junk"]), "-ERR DUMP payload version or checksum are wrong\r\n");
 }
+
+#[test]
+fn acl_check_cmd_and_call_permissions() {
+    let mut admin = TestClient::new();
+    assert_eq!(admin.run(&["eval", "return redis.acl_check_cmd('set', 'a', 1)", "0"]), ":1\r\n");
+    let b = "return redis.acl_check_cmd('config', 'nosub')";
+    assert_eq!(
+        admin.run(&["eval", b, "0"]),
+        format!("-ERR Invalid command passed to redis.acl_check_cmd() script: {}, on @user_script:1.\r\n", sha(b))
+    );
+    assert_eq!(
+        admin.run(&["eval", "return {pcall(redis.acl_check_cmd)}", "0"]),
+        "*2\r\n$-1\r\n$64\r\nERR Please specify at least one argument for this redis lib call\r\n"
+    );
+    assert_eq!(admin.run(&["acl", "setuser", "u", "on", "nopass", "~foo*", "+eval", "+get", "-set"]), "+OK\r\n");
+    let mut c = TestClient::connect(admin.srv.clone());
+    assert_eq!(c.run(&["auth", "u", "x"]), "+OK\r\n");
+    assert_eq!(c.run(&["eval", "return redis.acl_check_cmd('get', 'foo')", "0"]), ":1\r\n");
+    assert_eq!(c.run(&["eval", "return redis.acl_check_cmd('get', 'bar')", "0"]), "$-1\r\n");
+    assert_eq!(c.run(&["eval", "return redis.acl_check_cmd('set', 'foo', 'x')", "0"]), "$-1\r\n");
+    assert_eq!(
+        c.run(&["eval", "return redis.pcall('set', 'foo', 'x')", "0"]),
+        "-ERR ACL failure in script: User u has no permissions to run the 'set' command\r\n"
+    );
+    let b = "return redis.call('get', 'bar')";
+    assert_eq!(
+        c.run(&["eval", b, "0"]),
+        format!("-ERR ACL failure in script: No permissions to access a key script: {}, on @user_script:1.\r\n", sha(b))
+    );
+    assert_eq!(admin.run(&["get", "foo"]), "$-1\r\n");
+    // Both refusals are in the ACL log with the "lua" context.
+    let log = admin.run(&["acl", "log"]);
+    assert_eq!(log.matches("$3\r\nlua\r\n").count(), 2, "{log}");
+}
+
+#[test]
+fn numbers_as_call_arguments() {
+    let mut c = TestClient::new();
+    let set_get =
+        |c: &mut TestClient, v: &str| c.run(&["eval", &format!("redis.call('set', 'n', {v}) return redis.call('get', 'n')"), "0"]);
+    assert_eq!(set_get(&mut c, "0.1 + 0.2"), "$19\r\n0.30000000000000004\r\n");
+    assert_eq!(set_get(&mut c, "1e20"), "$5\r\n1e+20\r\n");
+    assert_eq!(set_get(&mut c, "2^53"), "$16\r\n9007199254740992\r\n");
+    assert_eq!(set_get(&mut c, "-0.0"), "$1\r\n0\r\n");
+    assert_eq!(set_get(&mut c, "0/0"), "$4\r\n-nan\r\n");
+    assert_eq!(set_get(&mut c, "-1/0"), "$4\r\n-inf\r\n");
+}
+
+#[test]
+fn version_constants_agree_with_info() {
+    let mut c = TestClient::new();
+    let info = c.run(&["info", "server"]);
+    let version = info.lines().find_map(|l| l.strip_prefix("redis_version:")).expect("redis_version").to_string();
+    assert_eq!(c.run(&["eval", "return redis.REDIS_VERSION", "0"]), format!("${}\r\n{version}\r\n", version.len()));
+    let num = version.split('.').fold(0i64, |acc, p| (acc << 8) | p.parse::<i64>().unwrap());
+    assert_eq!(c.run(&["eval", "return redis.REDIS_VERSION_NUM", "0"]), format!(":{num}\r\n"));
+    // Functions see the same constants, while loading and when called.
+    let lib =
+        "#!lua name=vlib\nlocal v = redis.REDIS_VERSION\nredis.register_function('vf', function() return {v, redis.REDIS_VERSION_NUM} end)";
+    assert_eq!(c.run(&["function", "load", lib]), "$4\r\nvlib\r\n");
+    assert_eq!(c.run(&["fcall", "vf", "0"]), format!("*2\r\n${}\r\n{version}\r\n:{num}\r\n", version.len()));
+}

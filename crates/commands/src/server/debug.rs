@@ -42,6 +42,20 @@ fn debug(ctx: &mut Ctx, argv: &Argv) -> CmdResult {
         crate::persistence::digest_value(ctx, argv)
     } else if eq_ic(sub, "reload") {
         crate::persistence::reload(ctx, argv)
+    } else if eq_ic(sub, "loadaof") && argc == 2 {
+        match crate::journal::aof::reload(ctx.srv) {
+            Ok(_) => {
+                ctx.out.ok();
+                Ok(())
+            }
+            Err(e) => {
+                // Redis exits here; the data is gone from memory and the
+                // file cannot rebuild it.
+                crate::warning!("{e}");
+                crate::warning!("Fatal error loading the AOF in DEBUG LOADAOF. Exiting.");
+                std::process::exit(1);
+            }
+        }
     } else if eq_ic(sub, "change-repl-id") && argc == 2 {
         *ctx.srv.replid.lock() = random_hex_id();
         ctx.out.ok();
@@ -69,6 +83,8 @@ fn help(ctx: &mut Ctx) -> CmdResult {
             "    Create <count> string keys <prefix>:0 .. <prefix>:<count-1> (prefix",
             "    defaults to 'key') holding \"value:<n>\", cut or zero-padded to <size>",
             "    bytes when given. Keys that already exist are left alone.",
+            "LOADAOF",
+            "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "RELOAD [option ...]",
             "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
             "    * MERGE: conflicting keys will be loaded from RDB.",

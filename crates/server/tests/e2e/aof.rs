@@ -115,6 +115,13 @@ fn rewrite_while_writing_then_restart() {
     workload(&mut c, "c");
     assert_eq!(info_field(&mut c, "aof_rewrites"), "1");
     let before = digest(&mut c);
+    // DEBUG LOADAOF rebuilds the same data from the files, and journals
+    // nothing of its own.
+    let size = info_field(&mut c, "aof_current_size");
+    let ok: String = redis::cmd("DEBUG").arg("LOADAOF").query(&mut c).unwrap();
+    assert_eq!(ok, "OK");
+    assert_eq!(digest(&mut c), before);
+    assert_eq!(info_field(&mut c, "aof_current_size"), size);
     kill9(&mut m);
     let manifest = std::fs::read_to_string(Path::new(dir.path()).join("appendonlydir/appendonly.aof.manifest")).unwrap();
     // The new base and the incr file begun at the rewrite's instant; the
@@ -175,6 +182,25 @@ fn a_cut_off_last_command_is_truncated_or_refused() {
     let x: Option<String> = redis::cmd("GET").arg("x").query(&mut c2).unwrap();
     assert_eq!(x, None);
     assert!(std::fs::read(&incr).unwrap().len() < data.len());
+}
+
+#[test]
+fn bgrewriteaof_with_the_aof_off_writes_a_base_only() {
+    let dir = Keep::new("off");
+    let mut m = Moon::start(&["--dir", dir.path(), "--enable-debug-command", "yes"]);
+    let mut c = m.client();
+    workload(&mut c, "a");
+    let r: String = redis::cmd("BGREWRITEAOF").query(&mut c).unwrap();
+    assert_eq!(r, "Background append only file rewriting started");
+    wait_rewrite(&mut c);
+    assert_eq!(info_field(&mut c, "aof_enabled"), "0");
+    let before = digest(&mut c);
+    kill9(&mut m);
+    let manifest = std::fs::read_to_string(Path::new(dir.path()).join("appendonlydir/appendonly.aof.manifest")).unwrap();
+    assert_eq!(manifest, "file appendonly.aof.1.base.rdb seq 1 type b\n");
+    // Started with appendonly yes, the base is the data.
+    let m2 = start(&dir, &[]);
+    assert_eq!(digest(&mut m2.client()), before);
 }
 
 extern "C" {
