@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Moon vs Redis benchmark: throughput and server CPU time per request
-(redis-benchmark, same flags, same core), plus RSS per key, plus the same
+(redis-benchmark, same flags, same core), plus SET with the AOF on
+(appendfsync everysec and always), plus RSS per key, plus the same
 over TLS (--tls-redis: a redis-server built with TLS, by default Debian's
 /usr/bin/redis-server when it has it; the reference build has no TLS).
 
@@ -243,6 +244,44 @@ def pubsub(args, servers_argv):
     print(f"{'PUBLISH':<10} | {m:>10.0f} {r:>11.0f} | {m/r:.2f}")
 
 
+def aof_throughput(args, redis):
+    """SET with the AOF on (appendfsync everysec, then always): Moon vs
+    Redis, both journaling to files in a temp dir, same cores and flags as
+    the throughput rows."""
+    results = {}
+    pipelines = (1, 16)
+    with tempfile.TemporaryDirectory(prefix="bench-aof-") as d:
+        for fsync in ("everysec", "always"):
+            aof = ["--save", "", "--appendonly", "yes", "--appendfsync", fsync]
+            servers = []
+            try:
+                for name, argv in (("moon", [args.moon, "--threads", "1"]), ("redis", [redis])):
+                    data = os.path.join(d, f"{name}-{fsync}")
+                    os.makedirs(data)
+                    servers.append(Server(name, argv + aof + ["--dir", data], args.server_core))
+                for r in range(args.rounds):
+                    for p in pipelines:
+                        n = args.aof_requests * (10 if p > 1 else 1)
+                        for s in (servers if r % 2 == 0 else servers[::-1]):
+                            results.setdefault((fsync, p, s.name), []).append(run_benchmark(s, "set", p, args.clients, n, args.client_core))
+                for s in servers:
+                    # The files were really written: the AOF is on and holds the SETs.
+                    info = s.cli("INFO", "persistence")
+                    if "aof_enabled:1" not in info:
+                        sys.exit(f"{s.name}: the AOF is not on during the AOF benchmark")
+            finally:
+                for s in servers:
+                    s.stop()
+    print(f"\nAOF (SET, appendonly yes; files on {os.path.dirname(d) or d}; each row's fsync policy on both servers)")
+    print(f"{'test':<18} {'-P':>3} | {'moon rps':>10} {'redis rps':>10} {'ratio':>6} | {'moon us/req':>11} {'redis us/req':>12} {'ratio':>6}")
+    for fsync in ("everysec", "always"):
+        for p in pipelines:
+            m, r = results[(fsync, p, "moon")], results[(fsync, p, "redis")]
+            mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
+            mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
+            print(f"{'set aof ' + fsync:<18} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+
+
 class Pki:
     """A CA and a server certificate for 127.0.0.1 (EC P-256), made with openssl."""
 
@@ -336,6 +375,8 @@ def main():
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
     ap.add_argument("--skip-pubsub", action="store_true")
+    ap.add_argument("--skip-aof", action="store_true")
+    ap.add_argument("--aof-requests", type=int, default=100_000, help="SETs at -P 1 in the AOF rows (x10 pipelined)")
     ap.add_argument("--tls-redis", default=None, help="TLS-capable redis-server (default: /usr/bin/redis-server)")
     args = ap.parse_args()
     redis = args.redis
@@ -389,6 +430,8 @@ def main():
                 mr, rr = statistics.median(x[0] for x in m), statistics.median(x[0] for x in r)
                 mc, rc = statistics.median(x[1] for x in m), statistics.median(x[1] for x in r)
                 print(f"{test:<10} {p:>3} | {mr:>10.0f} {rr:>10.0f} {mr/rr:>6.2f} {ceiling[p]/rr:>5.2f} | {mc:>11.3f} {rc:>12.3f} {mc/rc if rc else float('nan'):>6.2f}")
+    if not args.skip_aof:
+        aof_throughput(args, redis)
     if not args.skip_pubsub:
         pubsub(args, servers_argv)
     if not args.skip_tls:
