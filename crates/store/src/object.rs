@@ -42,16 +42,17 @@ impl Object {
         }
     }
 
-    pub fn mem_usage(&self) -> usize {
-        std::mem::size_of::<Object>()
-            + match self {
-                Object::Str(v) => v.capacity(),
-                Object::List(v) => v.mem_usage(),
-                Object::Hash(v) => v.mem_usage(),
-                Object::Set(v) => v.mem_usage(),
-                Object::ZSet(v) => v.mem_usage(),
-                Object::Stream(v) => v.mem_usage(),
-            }
+    /// Heap bytes the object owns beyond itself (the Object is inside
+    /// its entry).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Object::Str(v) => v.capacity(),
+            Object::List(v) => v.mem_usage(),
+            Object::Hash(v) => v.mem_usage(),
+            Object::Set(v) => v.mem_usage(),
+            Object::ZSet(v) => v.mem_usage(),
+            Object::Stream(v) => v.mem_usage(),
+        }
     }
 
     /// About how many allocations freeing it takes (Redis'
