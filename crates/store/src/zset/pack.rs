@@ -88,15 +88,18 @@ fn score_len(tag: u8) -> usize {
 /// The score of a tagged header (`b` starts at its tag).
 #[inline(always)]
 fn decode_score(b: &[u8]) -> f64 {
-    let n = score_len(b[0]);
-    if n == 8 {
-        return f64::from_le_bytes([b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]]);
+    // Fixed-size reads per width (a variable-length copy would be a memcpy
+    // call on the hot path of every walk). Odd widths are read into the
+    // top of a wider word and shifted down with their sign.
+    match (b[0] >> 4) & 7 {
+        0 => b[1] as i8 as f64,
+        1 => i16::from_le_bytes([b[1], b[2]]) as f64,
+        2 => (i32::from_le_bytes([0, b[1], b[2], b[3]]) >> 8) as f64,
+        3 => i32::from_le_bytes([b[1], b[2], b[3], b[4]]) as f64,
+        4 => (i64::from_le_bytes([0, 0, 0, b[1], b[2], b[3], b[4], b[5]]) >> 24) as f64,
+        5 => (i64::from_le_bytes([0, 0, b[1], b[2], b[3], b[4], b[5], b[6]]) >> 16) as f64,
+        _ => f64::from_le_bytes([b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]]),
     }
-    let mut x = [0u8; 8];
-    x[8 - n..].copy_from_slice(&b[1..1 + n]);
-    // The bytes sit at the top of the word; the arithmetic shift brings
-    // them down with their sign.
-    (i64::from_le_bytes(x) >> (64 - 8 * n)) as f64
 }
 
 /// Bytes a signed integer needs (1..=6 for |i| < 2^47).
