@@ -1,6 +1,8 @@
-//! Values that do not live inline in an entry. Each collection type lives
-//! in its own module and reports its type name, encoding name (as OBJECT
-//! ENCODING prints it), memory usage and free effort.
+//! Values other than inline strings. An entry holds the Object itself
+//! (see entry.rs), so its size is paid by every collection key: variants
+//! that would make it wider than 32 bytes are boxed. Each collection type
+//! lives in its own module and reports its type name, encoding name (as
+//! OBJECT ENCODING prints it), memory usage and free effort.
 
 use crate::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 

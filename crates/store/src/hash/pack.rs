@@ -28,7 +28,7 @@
 //! bytes of all its pairs first ([`Pack::reserve`], then [`Pack::fit`]):
 //! growing pair by pair would step through every allocator size class on
 //! the way, and the blocks freed on the way fragment memory measurably
-//! (about 50 bytes per key for 20-field hashes).
+//! (27 bytes of RSS per key for 100K 20-field hashes under mimalloc).
 
 /// Where one pair lies in the buffer.
 #[derive(Clone, Copy, Debug)]
