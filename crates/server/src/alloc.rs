@@ -57,6 +57,21 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+/// Opt the process out of transparent huge pages, as Redis does with its
+/// default `disable-thp yes`. mimalloc advises its arenas MADV_HUGEPAGE, so
+/// with THP in "madvise" (or "always") mode a sparsely touched 2 MiB range
+/// is backed whole: measured +26 bytes of RSS per key for 100K small
+/// hashes, for no speed gain on this workload. The flag applies at fault
+/// time, so memory mimalloc already reserved is covered too.
+pub fn disable_thp() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and
+    // touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// INFO/MEMORY numbers: counted bytes in use, RSS from /proc.
 pub fn probe() -> MemoryInfo {
     let rss = rss_memory_probe().rss;

@@ -25,6 +25,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 fn main() {
+    alloc::disable_thp();
     let args: Vec<String> = std::env::args().collect();
     match cli::parse(&args) {
         cli::Parsed::Exit { code, message } => {

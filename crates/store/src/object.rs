@@ -1,6 +1,8 @@
-//! Values that do not live inline in an entry. Each collection type lives
-//! in its own module and reports its type name, encoding name (as OBJECT
-//! ENCODING prints it), memory usage and free effort.
+//! Values other than inline strings. An entry holds the Object itself
+//! (see entry.rs), so its size is paid by every collection key: variants
+//! that would make it wider than 32 bytes are boxed. Each collection type
+//! lives in its own module and reports its type name, encoding name (as
+//! OBJECT ENCODING prints it), memory usage and free effort.
 
 use crate::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 
@@ -42,16 +44,17 @@ impl Object {
         }
     }
 
-    pub fn mem_usage(&self) -> usize {
-        std::mem::size_of::<Object>()
-            + match self {
-                Object::Str(v) => v.capacity(),
-                Object::List(v) => v.mem_usage(),
-                Object::Hash(v) => v.mem_usage(),
-                Object::Set(v) => v.mem_usage(),
-                Object::ZSet(v) => v.mem_usage(),
-                Object::Stream(v) => v.mem_usage(),
-            }
+    /// Heap bytes the object owns beyond itself (the Object is inside
+    /// its entry).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Object::Str(v) => v.capacity(),
+            Object::List(v) => v.mem_usage(),
+            Object::Hash(v) => v.mem_usage(),
+            Object::Set(v) => v.mem_usage(),
+            Object::ZSet(v) => v.mem_usage(),
+            Object::Stream(v) => v.mem_usage(),
+        }
     }
 
     /// About how many allocations freeing it takes (Redis'

@@ -301,20 +301,7 @@ fn sort_store_key(def: &CommandDef, argv: &Argv, out: &mut Vec<(usize, u32)>) {
     if def.name != "sort" || def.key_specs.len() < 3 {
         return;
     }
-    let mut store = None;
-    let mut i = 2;
-    while i < argv.len() {
-        let a = argv.get(i);
-        if crate::util::eq_ic(a, "limit") {
-            i += 2;
-        } else if crate::util::eq_ic(a, "get") || crate::util::eq_ic(a, "by") {
-            i += 1;
-        } else if crate::util::eq_ic(a, "store") && i + 1 < argv.len() {
-            store = Some(i + 1);
-        }
-        i += 1;
-    }
-    if let Some(pos) = store {
+    if let Some(pos) = crate::sort::store_key_index(argv.len(), |i| argv.get(i)) {
         out.push((pos, def.key_specs[2].flags));
     }
 }

@@ -18,6 +18,7 @@ fn set_pairs(h: &mut Hash, argv: &Argv, lim: Limits) -> i64 {
     for i in (2..n).step_by(2) {
         created += h.set(argv.get(i), argv.get(i + 1), false, lim) as i64;
     }
+    h.fit();
     created
 }
 

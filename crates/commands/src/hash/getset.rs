@@ -216,6 +216,7 @@ fn apply_setex(h: &mut Hash, argv: &Argv, o: &SetEx, lim: moon_store::hash::Limi
             h.set_expire(f, at, ExpireCond::Always, now);
         }
     }
+    h.fit();
     true
 }
 

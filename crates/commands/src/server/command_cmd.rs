@@ -370,6 +370,13 @@ fn command_keys<'a>(ctx: &Ctx, argv: &'a Argv) -> Result<(Vec<&'a [u8]>, Vec<Key
         Err(partial) if def.key_specs.iter().any(|s| s.flags & kf::INCOMPLETE != 0 || s.begin == BeginSearch::Unknown) => partial,
         Err(_) => Vec::new(),
     };
+    // SORT's STORE destination comes from its own key finder, as in Redis.
+    let mut keys = keys;
+    if def.name == "sort" && def.key_specs.len() > 2 {
+        if let Some(pos) = crate::sort::store_key_index(line.len(), |i| line[i]) {
+            keys.push((pos, def.key_specs[2].flags));
+        }
+    }
     if keys.is_empty() && !def.has(flag::NO_MANDATORY_KEYS) {
         return Err(CmdError::err("Invalid arguments specified for command"));
     }
@@ -632,5 +639,24 @@ mod tests {
         if c.srv.table.lookup(b"mset").is_some() {
             assert_eq!(c.run(&["COMMAND", "GETKEYS", "mset", "a", "b", "c"]), "*2\r\n$1\r\na\r\n$1\r\nc\r\n");
         }
+    }
+
+    /// SORT's STORE key comes from its key finder (Redis' sortGetKeys).
+    #[test]
+    fn getkeys_sort_store() {
+        let mut c = TestClient::new();
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT", "a", "STORE", "b"]), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+        assert_eq!(
+            c.run(&["COMMAND", "GETKEYSANDFLAGS", "SORT", "a", "STORE", "b"]),
+            "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+        );
+        // The last STORE wins; LIMIT/GET/BY arguments are skipped, STORE's
+        // own is not.
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT", "a", "STORE", "b", "STORE", "c"]), "*2\r\n$1\r\na\r\n$1\r\nc\r\n");
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT", "a", "STORE", "get", "STORE", "b"]), "*2\r\n$1\r\na\r\n$3\r\nget\r\n");
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT", "a", "BY", "store", "STORE", "z"]), "*2\r\n$1\r\na\r\n$1\r\nz\r\n");
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT", "a", "LIMIT", "store", "b", "STORE"]), "*1\r\n$1\r\na\r\n");
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT", "a", "STORE"]), "*1\r\n$1\r\na\r\n");
+        assert_eq!(c.run(&["COMMAND", "GETKEYS", "SORT_RO", "a", "STORE", "b"]), "*1\r\n$1\r\na\r\n");
     }
 }

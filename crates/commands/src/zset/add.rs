@@ -29,6 +29,16 @@ struct Tally {
 }
 
 fn apply(z: &mut ZSet, argv: &Argv, first: usize, scores: &[f64], f: AddFlags, lim: Limits) -> Tally {
+    // A bulk add to an empty set allocates its buffer once.
+    if scores.len() > 1 && !f.incr && !f.xx {
+        z.reserve_new(scores.iter().enumerate().map(|(j, &s)| (s, argv.get(first + 2 * j + 1).len())));
+    }
+    let t = add_each(z, argv, first, scores, f, lim);
+    z.fit();
+    t
+}
+
+fn add_each(z: &mut ZSet, argv: &Argv, first: usize, scores: &[f64], f: AddFlags, lim: Limits) -> Tally {
     let mut t = Tally::default();
     for (j, &score) in scores.iter().enumerate() {
         match z.add(score, argv.get(first + 2 * j + 1), f, lim) {

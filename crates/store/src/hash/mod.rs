@@ -175,16 +175,38 @@ impl Hash {
             self.convert_to_table();
             return;
         }
-        let mut sum = p.bytes();
+        let mut sum = p.encoded_len();
+        // Lengths alternate field, value: pair them up for the reservation.
+        let (mut prev, mut room) = (None, 0usize);
         for l in lens {
             if l > lim.max_value {
                 self.convert_to_table();
                 return;
             }
             sum = sum.saturating_add(l);
+            match prev.take() {
+                None => prev = Some(l),
+                Some(f) => room = room.saturating_add(pack::pair_size(f, l, p.is_ex().then_some(0))),
+            }
         }
         if sum > PACK_MAX_BYTES {
             self.convert_to_table();
+            return;
+        }
+        // A bulk write to an empty hash allocates once (see pack.rs); the
+        // caller calls `fit` when done.
+        if pairs > 1 && p.len() == 0 {
+            if let Repr::Pack(p) = &mut self.repr {
+                p.reserve(room);
+            }
+        }
+    }
+
+    /// After a batch of writes begun with `prepare`: give back reserved
+    /// room the batch did not use.
+    pub fn fit(&mut self) {
+        if let Repr::Pack(p) = &mut self.repr {
+            p.fit();
         }
     }
 
@@ -195,7 +217,7 @@ impl Hash {
     pub fn set(&mut self, field: &[u8], value: &[u8], keep_ttl: bool, lim: Limits) -> bool {
         if let Repr::Pack(p) = &self.repr {
             let too_long = field.len() > lim.max_value || value.len() > lim.max_value;
-            if too_long || p.bytes().saturating_add(field.len() + value.len()) > PACK_MAX_BYTES {
+            if too_long || p.encoded_len().saturating_add(field.len() + value.len()) > PACK_MAX_BYTES {
                 self.convert_to_table();
             }
         }

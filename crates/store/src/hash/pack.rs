@@ -23,7 +23,12 @@
 //!
 //! The buffer is a `Box<[u8]>` of exactly the encoded size: every edit
 //! reallocates to the new size (as Redis' listpack does), which the
-//! allocator usually satisfies in place within the size class.
+//! allocator usually satisfies in place within the size class. The one
+//! exception is a multi-field write to an empty hash, which reserves the
+//! bytes of all its pairs first ([`Pack::reserve`], then [`Pack::fit`]):
+//! growing pair by pair would step through every allocator size class on
+//! the way, and the blocks freed on the way fragment memory measurably
+//! (27 bytes of RSS per key for 100K 20-field hashes under mimalloc).
 
 /// Where one pair lies in the buffer.
 #[derive(Clone, Copy, Debug)]
@@ -38,11 +43,23 @@ pub struct Slot {
     pub end: usize,
 }
 
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Pack {
+    /// `used` bytes of pairs, then room reserved for a batch (normally none).
     buf: Box<[u8]>,
-    len: u32,
-    ex: bool,
+    used: u32,
+    /// Pair count, and EX_BIT for the "ex" layout (one word, so a Pack
+    /// stays 24 bytes).
+    meta: u32,
+}
+
+const EX_BIT: u32 = 1 << 31;
+
+impl Clone for Pack {
+    /// A clone is exact-size, without reserved room.
+    fn clone(&self) -> Pack {
+        Pack { buf: self.data().into(), used: self.used, meta: self.meta }
+    }
 }
 
 const NIB: usize = 15;
@@ -86,7 +103,7 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> u64 {
 
 /// Encoded size of a pair (`ttl` present only in the "ex" layout).
 #[inline]
-fn pair_size(flen: usize, vlen: usize, ttl: Option<u64>) -> usize {
+pub(super) fn pair_size(flen: usize, vlen: usize, ttl: Option<u64>) -> usize {
     let ext = |l: usize| if l >= NIB { varint_len((l - NIB) as u64) } else { 0 };
     1 + ext(flen) + ext(vlen) + flen + vlen + ttl.map_or(0, varint_len)
 }
@@ -139,24 +156,56 @@ fn write_pair(dst: &mut [u8], field: &[u8], value: &[u8], ttl: Option<u64>) {
 impl Pack {
     #[inline]
     pub fn len(&self) -> usize {
-        self.len as usize
+        (self.meta & !EX_BIT) as usize
     }
 
     #[inline]
     pub fn is_ex(&self) -> bool {
-        self.ex
+        self.meta & EX_BIT != 0
     }
 
-    /// Encoded bytes (the allocation's requested size).
+    /// The encoded pairs.
+    #[inline]
+    fn data(&self) -> &[u8] {
+        &self.buf[..self.used as usize]
+    }
+
+    /// Heap bytes (the encoded pairs plus any reserved room).
     #[inline]
     pub fn bytes(&self) -> usize {
         self.buf.len()
     }
 
+    /// Encoded bytes.
+    #[inline]
+    pub fn encoded_len(&self) -> usize {
+        self.used as usize
+    }
+
+    #[inline]
+    fn add_len(&mut self, d: i64) {
+        self.meta = (self.meta & EX_BIT) | ((self.len() as i64 + d) as u32 & !EX_BIT);
+    }
+
+    /// Room for `n` more bytes, in one allocation, before a batch of
+    /// writes; [`Pack::fit`] returns what was not used.
+    pub fn reserve(&mut self, n: usize) {
+        if n > 0 && n <= super::PACK_MAX_BYTES {
+            self.edit(|v| v.reserve_exact(n));
+        }
+    }
+
+    /// Drop reserved room, back to exactly the encoded size.
+    pub fn fit(&mut self) {
+        if self.buf.len() != self.used as usize {
+            self.buf = self.data().into();
+        }
+    }
+
     /// The pair starting at `pos`.
     #[inline]
     fn decode(&self, pos: usize) -> Slot {
-        let b = &self.buf;
+        let b = self.data();
         let h = b[pos];
         let mut p = pos + 1;
         let mut flen = (h >> 4) as usize;
@@ -170,18 +219,18 @@ impl Pack {
         let field = p;
         let value = field + flen;
         p = value + vlen;
-        let ttl = if self.ex { get_varint(b, &mut p) } else { 0 };
+        let ttl = if self.is_ex() { get_varint(b, &mut p) } else { 0 };
         Slot { start: pos, field, flen, value, vlen, ttl, end: p }
     }
 
     #[inline]
     pub fn field(&self, s: &Slot) -> &[u8] {
-        &self.buf[s.field..s.field + s.flen]
+        &self.data()[s.field..s.field + s.flen]
     }
 
     #[inline]
     pub fn value(&self, s: &Slot) -> &[u8] {
-        &self.buf[s.value..s.value + s.vlen]
+        &self.data()[s.value..s.value + s.vlen]
     }
 
     /// Pairs in order.
@@ -192,7 +241,8 @@ impl Pack {
     /// The pair whose field is `field`. The hot loop reads only headers
     /// (one byte for short pairs) and compares bytes only on equal lengths.
     pub fn find(&self, field: &[u8]) -> Option<Slot> {
-        let b = &*self.buf;
+        let b = self.data();
+        let ex = self.is_ex();
         let mut pos = 0;
         while pos < b.len() {
             let h = b[pos];
@@ -206,7 +256,7 @@ impl Pack {
                 return Some(self.decode(pos));
             }
             pos = at + flen + vlen;
-            if self.ex {
+            if ex {
                 while b[pos] >= 0x80 {
                     pos += 1;
                 }
@@ -216,11 +266,21 @@ impl Pack {
         None
     }
 
-    /// Run `f` on the buffer as a Vec whose capacity is its length, then
-    /// store it back exactly sized.
+    /// Run `f` on the encoded pairs as a Vec whose capacity is the
+    /// buffer (exact size unless room was reserved), then store it back,
+    /// shrunk to size if `f` made it shorter.
     fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
         let mut v = std::mem::take(&mut self.buf).into_vec();
+        v.truncate(self.used as usize);
+        let before = v.len();
         f(&mut v);
+        if v.len() < before {
+            // Deletions give memory back, as listpack deletes realloc smaller.
+            v.shrink_to_fit();
+        }
+        self.used = v.len() as u32;
+        // Reserved room is zero-filled so the Vec converts back in place.
+        v.resize(v.capacity(), 0);
         self.buf = v.into_boxed_slice();
     }
 
@@ -234,27 +294,27 @@ impl Pack {
             v.copy_within(pos..old, pos + n);
             write_pair(&mut v[pos..pos + n], field, value, ttl);
         });
-        self.len += 1;
+        self.add_len(1);
     }
 
     /// Append a pair (its TTL, 0 for none, matters only in the ex layout,
     /// where the caller keeps the order).
     pub fn push(&mut self, field: &[u8], value: &[u8], ttl: u64) {
-        let at = self.buf.len();
-        self.insert_raw(at, field, value, self.ex.then_some(ttl));
+        let at = self.used as usize;
+        self.insert_raw(at, field, value, self.is_ex().then_some(ttl));
     }
 
     pub fn remove(&mut self, s: Slot) {
         self.edit(|v| {
             v.drain(s.start..s.end);
         });
-        self.len -= 1;
+        self.add_len(-1);
     }
 
     /// Give slot `s` a new value, keeping its place and TTL. Nothing is
     /// allocated beyond the buffer's own resize.
     pub fn replace_value(&mut self, s: Slot, value: &[u8]) {
-        let ttl = self.ex.then_some(s.ttl);
+        let ttl = self.is_ex().then_some(s.ttl);
         let n = pair_size(s.flen, value.len(), ttl);
         let old_n = s.end - s.start;
         let hdr = header_size(s.flen, value.len());
@@ -283,39 +343,40 @@ impl Pack {
 
     /// Switch to the ex layout (every pair gets "no TTL").
     pub fn make_ex(&mut self) {
-        if self.ex {
+        if self.is_ex() {
             return;
         }
-        let mut v = Vec::with_capacity(self.buf.len() + self.len as usize);
+        let mut v = Vec::with_capacity(self.used as usize + self.len());
         for s in self.slots() {
-            v.extend_from_slice(&self.buf[s.start..s.end]);
+            v.extend_from_slice(&self.data()[s.start..s.end]);
             v.push(0);
         }
+        self.used = v.len() as u32;
         self.buf = v.into_boxed_slice();
-        self.ex = true;
+        self.meta |= EX_BIT;
     }
 
     /// Where a pair expiring at `t` goes: before the first pair whose TTL
     /// is absent or not earlier.
     fn ttl_position(&self, t: u64) -> usize {
-        self.slots().find(|s| s.ttl == 0 || s.ttl >= t).map_or(self.buf.len(), |s| s.start)
+        self.slots().find(|s| s.ttl == 0 || s.ttl >= t).map_or(self.used as usize, |s| s.start)
     }
 
     /// Give slot `s` the TTL `t` (ex layout; 0 removes it), moving the pair
     /// to its place in the TTL order.
     pub fn set_ttl(&mut self, s: Slot, t: u64) {
-        debug_assert!(self.ex);
+        debug_assert!(self.is_ex());
         let field = self.field(&s).to_vec();
         let value = self.value(&s).to_vec();
         self.remove(s);
-        let at = if t == 0 { self.buf.len() } else { self.ttl_position(t) };
+        let at = if t == 0 { self.used as usize } else { self.ttl_position(t) };
         self.insert_raw(at, &field, &value, Some(t));
     }
 
     /// The earliest field TTL (ex layout: the first pair's).
     #[inline]
     pub fn first_ttl(&self) -> Option<u64> {
-        if !self.ex || self.len == 0 {
+        if !self.is_ex() || self.len() == 0 {
             return None;
         }
         let t = self.decode(0).ttl;
@@ -325,7 +386,7 @@ impl Pack {
     /// Delete up to `max` fields whose TTL is before `now`; they are the
     /// leading pairs. Returns how many.
     pub fn expire(&mut self, now: u64, max: usize) -> usize {
-        if !self.ex {
+        if !self.is_ex() {
             return 0;
         }
         let (mut n, mut end) = (0, 0);
@@ -340,7 +401,7 @@ impl Pack {
             self.edit(|v| {
                 v.drain(..end);
             });
-            self.len -= n as u32;
+            self.add_len(-(n as i64));
         }
         n
     }
@@ -356,7 +417,7 @@ impl Iterator for Slots<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Slot> {
-        if self.pos >= self.pack.buf.len() {
+        if self.pos >= self.pack.used as usize {
             return None;
         }
         let s = self.pack.decode(self.pos);
@@ -427,6 +488,30 @@ mod tests {
         let before = p.bytes();
         p.remove(p.find(b"a").unwrap());
         assert_eq!((p.len(), p.bytes()), (2, before - 3));
+    }
+
+    #[test]
+    fn reserved_room_is_used_then_given_back() {
+        let mut p = Pack::default();
+        p.reserve(3 * pair_size(2, 2, None));
+        assert_eq!((p.bytes(), p.encoded_len()), (15, 0));
+        let cap = p.bytes();
+        p.push(b"f1", b"v1", 0);
+        p.push(b"f2", b"v2", 0);
+        assert_eq!((p.bytes(), p.encoded_len()), (cap, 10), "no reallocation inside the reservation");
+        assert_eq!(p.find(b"f3").map(|s| s.start), None, "reserved room is not read as pairs");
+        let c = p.clone();
+        assert_eq!((c.bytes(), c.len()), (10, 2), "a clone is exact-size");
+        p.fit();
+        assert_eq!((p.bytes(), p.encoded_len(), p.len()), (10, 10, 2));
+        assert_eq!(pairs(&p), pairs(&c));
+        // A deletion inside a reservation gives the memory back.
+        p.reserve(100);
+        p.remove(p.find(b"f1").unwrap());
+        assert_eq!((p.bytes(), p.len()), (5, 1));
+        p.reserve(0);
+        p.fit();
+        assert_eq!(pairs(&p), [("f2".into(), "v2".into(), 0)]);
     }
 
     #[test]

@@ -273,3 +273,23 @@ fn active_expiry_purges_fields_within_budget() {
         _ => unreachable!(),
     }
 }
+
+#[test]
+fn bulk_write_to_an_empty_hash_allocates_once() {
+    let mut h = Hash::new();
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..20).map(|j| (format!("field:{j:02}").into_bytes(), b"v0000001".to_vec())).collect();
+    // Field "field:00" twice: the reservation overestimates, fit trims it.
+    let lens = pairs.iter().chain(&pairs[..1]).flat_map(|(f, v)| [f.len(), v.len()]);
+    h.prepare(21, lens, LIM);
+    assert_eq!(h.mem_usage(), 21 * 17);
+    for (f, v) in pairs.iter().chain(&pairs[..1]) {
+        h.set(f, v, false, LIM);
+    }
+    assert_eq!(h.mem_usage(), 21 * 17, "written inside the reservation");
+    h.fit();
+    assert_eq!((h.mem_usage(), h.len()), (20 * 17, 20));
+    assert_eq!(h.get(b"field:19"), Some(&b"v0000001"[..]));
+    // A hash with fields reserves nothing.
+    h.prepare(2, [1, 1, 1, 1].into_iter(), LIM);
+    assert_eq!(h.mem_usage(), 20 * 17);
+}

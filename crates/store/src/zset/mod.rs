@@ -249,6 +249,28 @@ impl ZSet {
         }
     }
 
+    /// Before adding `items` to a set that may still be empty: an empty
+    /// compact set reserves the exact bytes they encode to (all of them
+    /// are new unless repeated), so a bulk add allocates once. Call
+    /// [`ZSet::fit`] after the adds.
+    pub fn reserve_new(&mut self, items: impl Iterator<Item = (f64, usize)>) {
+        if let ZSet::Listpack(p) = self {
+            if p.is_empty() {
+                let n: usize = items.map(|(s, l)| Pack::entry_size(s, l)).fold(0, usize::saturating_add);
+                if n <= PACK_SAFETY_LIMIT {
+                    p.reserve(n);
+                }
+            }
+        }
+    }
+
+    /// Release room a [`ZSet::reserve_new`] did not use.
+    pub fn fit(&mut self) {
+        if let ZSet::Listpack(p) = self {
+            p.fit();
+        }
+    }
+
     fn convert_to_skiplist(&mut self, cap: usize) {
         if let ZSet::Listpack(p) = self {
             let mut s = SkipList::with_capacity(cap.max(p.len()));

@@ -5,39 +5,41 @@
 //! linear walk, as in Redis' listpack; what matters here is bytes.
 //!
 //! Entry layout: a header, then the member bytes. The header's first byte
-//! says how the score is stored:
+//! says how the score and the member length are stored:
 //!
 //! ```text
 //! 0x00..=0x7F  score (b >> 3) in 0..=15 and member length (b & 7) in
 //!              0..=7, in this one byte: small ranks and counters on short
 //!              members, the common case, cost one byte over the member
-//! 0x80..=0xEF  the integer b - 0x90 (-16..=95)           } then the member
-//! 0xF0         i16 little endian follows                 } length as
-//! 0xF1         i32                                       } LEB128
-//! 0xF2         i48 (6 bytes, sign extended)              }
-//! 0xF3         f64 bits                                  }
+//! 0x80..=0xFF  kind (b >> 4 & 7) and length nibble (b & 15), then the
+//!              score: kinds 0..=5 a signed integer of kind + 1 bytes
+//!              (little endian), kind 6 the f64 bits (kind 7 is unused);
+//!              a nibble of 15 means "15 plus the LEB128 that follows
+//!              the score", else it is the member length
 //! ```
 //!
-//! So integral scores (ranks, counters, timestamps) take 1 to 7 bytes and
-//! anything else 9.
+//! So integral scores (ranks, counters, timestamps) take 1 to 6 bytes and
+//! anything else 8, with one byte for the kind and a member length under
+//! 15 (Redis' listpack spends an encoding byte and a back-length byte on
+//! each of the two). E.g. a score of 100000 and a 9-byte member take 13
+//! bytes, where the listpack takes 16.
 //!
 //! As in Redis' listpack (which stores a score that `double2ll` accepts as
 //! an integer), -0 is stored as the integer 0: a compact set does not keep
 //! the sign of zero, a skiplist does. Replies show the difference
 //! ("0" vs "-0"), so it is kept deliberately.
 
-/// First byte of the two-field form: below it, score and length share it.
+/// First byte of the tagged form: below it, score and length share it.
 const PAIR_LIMIT: u8 = 0x80;
-const SMALL_BASE: u8 = 0x80;
-const SMALL_BIAS: i64 = 0x10;
-const SMALL_MAX: u8 = 0xEF;
-const TAG_I16: u8 = 0xF0;
-const TAG_I32: u8 = 0xF1;
-const TAG_I48: u8 = 0xF2;
-const TAG_F64: u8 = 0xF3;
+/// The kind of an f64 score.
+const KIND_F64: u8 = 6;
+/// A length nibble of this value is continued by a LEB128.
+const NIB: usize = 15;
+/// Integral scores below this magnitude are stored as integers (48 bits).
+const INT_LIMIT: u64 = 1 << 47;
 
-/// Largest encoded score (tag + 8 bytes) plus the largest length prefix.
-const MAX_HEADER: usize = 9 + 10;
+/// Largest header: tag + 8 score bytes + the largest length varint.
+const MAX_HEADER: usize = 1 + 8 + 10;
 
 #[derive(Clone, Default)]
 pub struct Pack {
@@ -72,33 +74,42 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a == b
 }
 
-/// Bytes of the score field of a two-field header starting with `tag`.
+/// Bytes of the score that follows a tag of the tagged form.
 #[inline(always)]
 fn score_len(tag: u8) -> usize {
-    match tag {
-        0..=SMALL_MAX => 1,
-        TAG_I16 => 3,
-        TAG_I32 => 5,
-        TAG_I48 => 7,
-        _ => 9,
+    let kind = (tag >> 4) & 7;
+    if kind >= KIND_F64 {
+        8
+    } else {
+        kind as usize + 1
     }
 }
 
-/// The score of a two-field header (`b` starts at its tag).
+/// The score of a tagged header (`b` starts at its tag).
 #[inline(always)]
 fn decode_score(b: &[u8]) -> f64 {
-    match b[0] {
-        t @ SMALL_BASE..=SMALL_MAX => ((t - SMALL_BASE) as i64 - SMALL_BIAS) as f64,
-        TAG_I16 => i16::from_le_bytes([b[1], b[2]]) as f64,
-        TAG_I32 => i32::from_le_bytes([b[1], b[2], b[3], b[4]]) as f64,
-        TAG_I48 => {
-            let mut x = [0u8; 8];
-            x[2..].copy_from_slice(&b[1..7]);
-            // Shift the sign bit of the 48-bit value into place.
-            (i64::from_le_bytes(x) >> 16) as f64
-        }
+    // Fixed-size reads per width (a variable-length copy would be a memcpy
+    // call on the hot path of every walk). Odd widths are read into the
+    // top of a wider word and shifted down with their sign.
+    match (b[0] >> 4) & 7 {
+        0 => b[1] as i8 as f64,
+        1 => i16::from_le_bytes([b[1], b[2]]) as f64,
+        2 => (i32::from_le_bytes([0, b[1], b[2], b[3]]) >> 8) as f64,
+        3 => i32::from_le_bytes([b[1], b[2], b[3], b[4]]) as f64,
+        4 => (i64::from_le_bytes([0, 0, 0, b[1], b[2], b[3], b[4], b[5]]) >> 24) as f64,
+        5 => (i64::from_le_bytes([0, 0, b[1], b[2], b[3], b[4], b[5], b[6]]) >> 16) as f64,
         _ => f64::from_le_bytes([b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]]),
     }
+}
+
+/// Bytes a signed integer needs (1..=6 for |i| < 2^47).
+#[inline]
+fn int_len(i: i64) -> usize {
+    let mut n = 1;
+    while n < 8 && (i >> (8 * n - 1)) != 0 && (i >> (8 * n - 1)) != -1 {
+        n += 1;
+    }
+    n
 }
 
 /// Encode the header of an entry (score and member length) into `out`,
@@ -106,40 +117,28 @@ fn decode_score(b: &[u8]) -> f64 {
 fn encode_header(score: f64, mlen: usize, out: &mut [u8]) -> usize {
     let i = score as i64;
     // `as` saturates, so a non-integral or huge value fails the round trip.
-    let integral = i as f64 == score && i.unsigned_abs() < 1 << 47;
+    let integral = i as f64 == score && i.unsigned_abs() < INT_LIMIT;
     if integral && (0..16).contains(&i) && mlen < 8 {
         out[0] = ((i as u8) << 3) | mlen as u8;
         return 1;
     }
-    let sl = encode_score(score, integral.then_some(i), out);
-    sl + write_len(mlen, &mut out[sl..])
-}
-
-fn encode_score(score: f64, int: Option<i64>, out: &mut [u8]) -> usize {
-    if let Some(i) = int {
-        if (-SMALL_BIAS..=(SMALL_MAX - SMALL_BASE) as i64 - SMALL_BIAS).contains(&i) {
-            out[0] = (i + SMALL_BIAS) as u8 + SMALL_BASE;
-            return 1;
-        }
-        if let Ok(v) = i16::try_from(i) {
-            out[0] = TAG_I16;
-            out[1..3].copy_from_slice(&v.to_le_bytes());
-            return 3;
-        }
-        if let Ok(v) = i32::try_from(i) {
-            out[0] = TAG_I32;
-            out[1..5].copy_from_slice(&v.to_le_bytes());
-            return 5;
-        }
-        out[0] = TAG_I48;
-        out[1..7].copy_from_slice(&i.to_le_bytes()[..6]);
-        return 7;
+    let (kind, n) = if integral {
+        let n = int_len(i);
+        out[1..1 + n].copy_from_slice(&i.to_le_bytes()[..n]);
+        (n as u8 - 1, n)
+    } else {
+        out[1..9].copy_from_slice(&score.to_le_bytes());
+        (KIND_F64, 8)
+    };
+    out[0] = PAIR_LIMIT | (kind << 4) | mlen.min(NIB) as u8;
+    let mut p = 1 + n;
+    if mlen >= NIB {
+        p += write_len(mlen - NIB, &mut out[p..]);
     }
-    out[0] = TAG_F64;
-    out[1..9].copy_from_slice(&score.to_le_bytes());
-    9
+    p
 }
 
+/// A LEB128 at `pos`: (value, offset after it).
 #[inline(always)]
 fn read_len(b: &[u8], mut pos: usize) -> (usize, usize) {
     if b[pos] < 0x80 {
@@ -172,6 +171,19 @@ fn write_len(mut n: usize, out: &mut [u8]) -> usize {
     }
 }
 
+/// Member length and start of the member of a tagged header at `pos`.
+#[inline(always)]
+fn tagged_member(buf: &[u8], pos: usize, h: u8) -> (usize, usize) {
+    let p = pos + 1 + score_len(h);
+    let nib = (h & 15) as usize;
+    if nib < NIB {
+        (nib, p)
+    } else {
+        let (ext, p) = read_len(buf, p);
+        (NIB + ext, p)
+    }
+}
+
 /// The entry at `pos`: (score, member, offset of the next entry).
 #[inline(always)]
 fn entry_at(buf: &[u8], pos: usize) -> (f64, &[u8], usize) {
@@ -180,9 +192,8 @@ fn entry_at(buf: &[u8], pos: usize) -> (f64, &[u8], usize) {
         let (m, next) = (pos + 1, pos + 1 + (h & 7) as usize);
         return ((h >> 3) as f64, &buf[m..next], next);
     }
-    let sl = score_len(h);
-    let score = decode_score(&buf[pos..pos + sl]);
-    let (mlen, p) = read_len(buf, pos + sl);
+    let score = decode_score(&buf[pos..]);
+    let (mlen, p) = tagged_member(buf, pos, h);
     (score, &buf[p..p + mlen], p + mlen)
 }
 
@@ -206,7 +217,7 @@ fn member_at(buf: &[u8], pos: usize) -> (&[u8], usize) {
         let (m, next) = (pos + 1, pos + 1 + (h & 7) as usize);
         return (&buf[m..next], next);
     }
-    let (mlen, p) = read_len(buf, pos + score_len(h));
+    let (mlen, p) = tagged_member(buf, pos, h);
     (&buf[p..p + mlen], p + mlen)
 }
 
@@ -322,6 +333,26 @@ impl Pack {
             index += 1;
         }
         Lookup::Absent { len: index, slot }
+    }
+
+    /// Encoded size of an entry.
+    pub fn entry_size(score: f64, mlen: usize) -> usize {
+        let mut hdr = [0u8; MAX_HEADER];
+        encode_header(score, mlen, &mut hdr) + mlen
+    }
+
+    /// Room for `n` more bytes without reallocating. A multi-member add
+    /// reserves once instead of growing through every allocator size class
+    /// on the way (each step a copy, and the freed blocks fragment memory).
+    pub fn reserve(&mut self, n: usize) {
+        self.buf.reserve_exact(n);
+    }
+
+    /// Give back any room left by `reserve`.
+    pub fn fit(&mut self) {
+        if self.buf.capacity() != self.buf.len() {
+            self.buf.shrink_to_fit();
+        }
     }
 
     /// Insert a member known to be absent at its sorted place.
@@ -472,7 +503,18 @@ mod tests {
             -2147483649.0,
             1.7e12,
             -((1u64 << 47) as f64) + 1.0,
+            -((1u64 << 47) as f64),
+            ((1u64 << 47) as f64) - 1.0,
             (1u64 << 47) as f64,
+            127.0,
+            128.0,
+            -128.0,
+            -129.0,
+            8388607.0,
+            -8388608.0,
+            -8388609.0,
+            (1u64 << 39) as f64,
+            -((1u64 << 39) as f64) - 1.0,
             1.5,
             -0.25,
             f64::INFINITY,
@@ -482,7 +524,7 @@ mod tests {
             4611686018427387904.0,
         ];
         for v in vals {
-            for m in [&b""[..], b"abc", b"1234567", b"12345678", &[7u8; 300]] {
+            for m in [&b""[..], b"abc", b"1234567", b"12345678", &[7u8; 14], &[7u8; 15], &[7u8; 16], &[7u8; 300]] {
                 round_trip(v, m);
             }
         }
@@ -490,9 +532,20 @@ mod tests {
         assert_eq!(round_trip(15.0, b"1234567"), 1);
         assert_eq!(round_trip(15.0, b"12345678"), 2);
         assert_eq!(round_trip(16.0, b"m16"), 2);
-        assert_eq!(round_trip(1000.0, b"x"), 4);
-        assert_eq!(round_trip(1.7e12, b"x"), 8);
-        assert_eq!(round_trip(0.5, b"x"), 10);
+        assert_eq!(round_trip(-1.0, b"m"), 2);
+        assert_eq!(round_trip(127.0, b"x"), 2);
+        assert_eq!(round_trip(128.0, b"x"), 3);
+        assert_eq!(round_trip(1000.0, b"x"), 3);
+        assert_eq!(round_trip(100019.0, b"member:01"), 4);
+        assert_eq!(round_trip(-8388608.0, b"x"), 4);
+        assert_eq!(round_trip(8388608.0, b"x"), 5);
+        assert_eq!(round_trip(1.7e12, b"x"), 7);
+        assert_eq!(round_trip(0.5, b"x"), 9);
+        // Member lengths across the nibble: 14 fits it, 15 continues.
+        assert_eq!(round_trip(1000.0, &[b'm'; 14]), 3);
+        assert_eq!(round_trip(1000.0, &[b'm'; 15]), 4);
+        assert_eq!(round_trip(1000.0, &[b'm'; 142]), 4);
+        assert_eq!(round_trip(1000.0, &[b'm'; 143]), 5);
         // -0 becomes 0, as in Redis' listpack.
         let mut b = [0u8; MAX_HEADER];
         assert_eq!(encode_header(-0.0, 1, &mut b), 1);

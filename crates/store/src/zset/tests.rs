@@ -267,3 +267,30 @@ fn compact_size_of_twenty_small_members() {
     assert_eq!(z.mem_usage(), members + 15 + 5 * 2);
     assert!(std::mem::size_of::<ZSet>() <= 24, "fits an Object without growing it");
 }
+
+/// The bench's shape (scores around 100000, 9-byte members): 13 bytes an
+/// entry, and a bulk add into an empty set reserves exactly once.
+#[test]
+fn bulk_add_reserves_exactly() {
+    let lim = Limits { max_entries: 128, max_value: 64 };
+    let mut z = ZSet::new_for(20, 9, lim);
+    let items: Vec<(f64, Vec<u8>)> = (0..20).map(|j| ((100_000 + j) as f64, format!("member:{j:02}").into_bytes())).collect();
+    z.reserve_new(items.iter().map(|(s, m)| (*s, m.len())));
+    assert_eq!(z.mem_usage(), 20 * 13);
+    for (s, m) in &items {
+        z.add(*s, m, AddFlags::default(), lim);
+    }
+    z.fit();
+    assert_eq!(z.mem_usage(), 20 * 13, "no spare room left");
+    assert_eq!(z.len(), 20);
+    // Repeated members reserve more than they use: fit gives it back.
+    let mut d = ZSet::new_for(2, 1, lim);
+    d.reserve_new([(1.0, 1), (2.0, 1)].into_iter());
+    d.add(1.0, b"a", AddFlags::default(), lim);
+    d.add(2.0, b"a", AddFlags::default(), lim);
+    d.fit();
+    assert_eq!((d.mem_usage(), d.score(b"a")), (2, Some(2.0)));
+    // A set that is not empty reserves nothing.
+    d.reserve_new([(1.0, 1000)].into_iter());
+    assert_eq!(d.mem_usage(), 2);
+}
