@@ -25,7 +25,6 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 fn main() {
-    alloc::disable_thp();
     let args: Vec<String> = std::env::args().collect();
     match cli::parse(&args) {
         cli::Parsed::Exit { code, message } => {
@@ -47,6 +46,9 @@ fn run(config: Config) {
     }
     if config.get_bool("daemonize") {
         daemonize();
+    }
+    if config.get_bool("disable-thp") {
+        alloc::disable_thp();
     }
     let threads = match config.get_i64("threads") {
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),

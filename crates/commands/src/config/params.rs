@@ -34,6 +34,7 @@ pub static PARAMS: &[Param] = &[
         "channel permissions of new ACL users",
     ),
     Param::new("threads", Kind::Int { min: 0, max: 256 }, "0", IMMUTABLE, "I/O threads (0: one per core) [Moon]"),
+    Param::new("disable-thp", Kind::Bool, "yes", IMMUTABLE, "opt out of transparent huge pages (less RSS for small values)"),
     // TLS (rustls; see crates/server/src/tls.rs). The files, protocols and
     // ciphers are checked when the TLS context is built: at startup when
     // tls-port is set, and again on every CONFIG SET of a tls-* parameter.
