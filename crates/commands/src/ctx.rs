@@ -142,10 +142,15 @@ impl<'a> KeyAccess<'a> {
     }
 
     fn expired_here(&mut self, pos: usize) {
-        if self.notify & crate::notify::class::EXPIRED != 0 {
-            let keys = self.at(pos).take_expired_keys();
+        if self.notify & crate::notify::EXPIRY_CLASSES != 0 {
             let db = self.db_index;
-            self.events.extend(keys.into_iter().map(|key| crate::notify::Event { db, event: "expired", key }));
+            for (key, kind) in self.at(pos).take_expired_keys() {
+                for &(class, event) in crate::notify::expiry_events(kind) {
+                    if self.notify & class != 0 {
+                        self.events.push(crate::notify::Event { db, event, key: key.clone() });
+                    }
+                }
+            }
         }
     }
 
@@ -458,9 +463,9 @@ impl<'a> KeyAccess<'a> {
         first + self.more.iter_mut().map(|(_, g)| g.take_expired()).sum::<u64>()
     }
 
-    /// Names of the keys expired in the locked stripes (recorded only
-    /// while "expired" notifications are on).
-    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
+    /// The keys expiry changed in the locked stripes (recorded only while
+    /// notifications that report them are on).
+    pub fn take_expired_keys(&mut self) -> Vec<(Vec<u8>, moon_store::stripe::Expiry)> {
         let mut keys = self.first.as_mut().map_or_else(Vec::new, |(_, g)| g.take_expired_keys());
         for (_, g) in self.more.iter_mut() {
             keys.append(&mut g.take_expired_keys());

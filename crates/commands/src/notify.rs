@@ -5,6 +5,7 @@
 //! they come in the order the changes happened.
 
 use crate::state::Server;
+use moon_store::stripe::Expiry;
 use std::sync::atomic::Ordering::Relaxed;
 
 /// Event classes, as Redis numbers them.
@@ -103,15 +104,36 @@ pub fn active_flags(srv: &Server) -> u32 {
     }
 }
 
+/// The events Redis sends when expiry changes a key: "expired" for a key;
+/// "hexpired" for a hash that lost fields (lazily or by the active expiry),
+/// then "del" if that emptied it.
+pub fn expiry_events(kind: Expiry) -> &'static [(u32, &'static str)] {
+    match kind {
+        Expiry::Key => &[(class::EXPIRED, "expired")],
+        Expiry::Fields => &[(class::HASH, "hexpired")],
+        Expiry::FieldsAndKey => &[(class::HASH, "hexpired"), (class::GENERIC, "del")],
+    }
+}
+
+/// The classes whose events need expiry recorded in the stripes.
+pub const EXPIRY_CLASSES: u32 = class::EXPIRED | class::HASH | class::GENERIC;
+
+/// Publish the events of keys expiry changed in database `db`.
+pub fn publish_expired(srv: &Server, db: usize, expired: Vec<(Vec<u8>, Expiry)>) {
+    for (key, kind) in expired {
+        for &(c, event) in expiry_events(kind) {
+            if wanted(srv, c) {
+                publish(srv, db, event, &key);
+            }
+        }
+    }
+}
+
 /// Publish the events recorded in `ks` (keys expired in its stripes not
 /// yet reported first), leaving it empty.
 pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess) {
     let db = ks.db_index;
-    for key in ks.take_expired_keys() {
-        if wanted(srv, class::EXPIRED) {
-            publish(srv, db, "expired", &key);
-        }
-    }
+    publish_expired(srv, db, ks.take_expired_keys());
     for e in std::mem::take(&mut ks.events) {
         publish(srv, e.db, e.event, &e.key);
     }
@@ -193,5 +215,48 @@ mod event_tests {
         c.run(&["SET", "a", "1"]);
         c.run(&["LPUSH", "l", "1"]);
         assert_eq!(events(&mut s), ["lpush l"]);
+    }
+
+    #[test]
+    fn field_expiry_publishes_hexpired_then_del() {
+        let mut s = TestClient::new();
+        let mut c = TestClient::connect(s.srv.clone());
+        s.run(&["PSUBSCRIBE", "__keyevent@*"]);
+        c.run(&["CONFIG", "SET", "notify-keyspace-events", "Ehg"]);
+        c.run(&["HSET", "h", "a", "1", "b", "2", "c", "3"]);
+        c.run(&["HSET", "one", "a", "1"]);
+        let at = (moon_store::clock::now_ms() + 20).to_string();
+        c.run(&["HPEXPIREAT", "h", &at, "FIELDS", "2", "a", "b"]);
+        c.run(&["HPEXPIREAT", "one", &at, "FIELDS", "1", "a"]);
+        events(&mut s);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        // Lazily: one event for both fields, before the command's own.
+        c.run(&["HINCRBY", "h", "a", "1"]);
+        assert_eq!(events(&mut s), ["hexpired h", "hincrby h"]);
+        // The last field: the hash goes too.
+        c.run(&["HGET", "one", "a"]);
+        assert_eq!(events(&mut s), ["hexpired one", "del one"]);
+        // By the active expiry.
+        c.run(&["HSET", "act", "a", "1"]);
+        let at = (moon_store::clock::now_ms() + 10).to_string();
+        c.run(&["HPEXPIREAT", "act", &at, "FIELDS", "1", "a"]);
+        events(&mut s);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let srv = c.srv.clone();
+        let now = moon_store::clock::now_ms();
+        srv.ks.dbs[0].for_each_stripe(|_, st| {
+            st.expire_step(now, 1 << 20);
+            super::publish_expired(&srv, 0, st.take_expired_keys());
+        });
+        assert_eq!(events(&mut s), ["hexpired act", "del act"]);
+        // Without class g, no "del".
+        c.run(&["CONFIG", "SET", "notify-keyspace-events", "Eh"]);
+        c.run(&["HSET", "two", "a", "1"]);
+        let at = (moon_store::clock::now_ms() + 10).to_string();
+        c.run(&["HPEXPIREAT", "two", &at, "FIELDS", "1", "a"]);
+        events(&mut s);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        c.run(&["HGET", "two", "a"]);
+        assert_eq!(events(&mut s), ["hexpired two"]);
     }
 }

@@ -56,11 +56,7 @@ impl ActiveExpire {
                     }
                 }
                 let _ = s.take_expired();
-                for key in s.take_expired_keys() {
-                    if moon_commands::notify::wanted(srv, moon_commands::notify::class::EXPIRED) {
-                        moon_commands::notify::publish(srv, self.db, "expired", &key);
-                    }
-                }
+                moon_commands::notify::publish_expired(srv, self.db, s.take_expired_keys());
             }
             visited += 1;
             self.stripe += 1;

@@ -22,9 +22,21 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-/// Keep the names of expired keys for keyspace notifications ("expired"
-/// events); off unless notify-keyspace-events asks for them.
+/// Keep the names of expired keys and of hashes that lost fields to
+/// expiry, for keyspace notifications ("expired", "hexpired", "del");
+/// off unless notify-keyspace-events asks for one of them.
 pub static RECORD_EXPIRED: AtomicBool = AtomicBool::new(false);
+
+/// What expiry removed from a key (see [`Stripe::take_expired_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// The key itself expired.
+    Key,
+    /// Some fields of the hash expired; it still has others.
+    Fields,
+    /// The hash's last fields expired, so the key was deleted.
+    FieldsAndKey,
+}
 
 static HASHER: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
 
@@ -53,8 +65,8 @@ pub struct Stripe {
     field_ttl_keys: usize,
     /// Hash fields removed by expiry not yet counted in stats.
     expired_fields_pending: u64,
-    /// Names of keys removed by expiry, kept only while RECORD_EXPIRED.
-    expired_keys: Vec<Vec<u8>>,
+    /// Keys changed by expiry, kept only while RECORD_EXPIRED.
+    expired_keys: Vec<(Vec<u8>, Expiry)>,
     /// The last snapshot epoch this stripe was captured for (see
     /// [`crate::snapshot`]).
     pub(crate) snap_epoch: u64,
@@ -102,9 +114,10 @@ impl Stripe {
         std::mem::take(&mut self.expired_pending)
     }
 
-    /// Names of the keys expired since the last call (only recorded while
-    /// RECORD_EXPIRED is set).
-    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
+    /// The keys expired, and the hashes that lost fields to expiry, since
+    /// the last call, in that order (only recorded while RECORD_EXPIRED is
+    /// set).
+    pub fn take_expired_keys(&mut self) -> Vec<(Vec<u8>, Expiry)> {
         std::mem::take(&mut self.expired_keys)
     }
 
@@ -113,7 +126,7 @@ impl Stripe {
     fn note_expired(&mut self, key: &[u8]) {
         self.expired_pending += 1;
         if RECORD_EXPIRED.load(Ordering::Relaxed) {
-            self.expired_keys.push(key.to_vec());
+            self.expired_keys.push((key.to_vec(), Expiry::Key));
         }
     }
 
@@ -152,6 +165,11 @@ impl Stripe {
         let Some(e) = self.table.get_mut(i) else { return false };
         let p = crate::hash::purge_entry(e, now, max);
         self.expired_fields_pending += p.expired as u64;
+        if p.expired > 0 && RECORD_EXPIRED.load(Ordering::Relaxed) {
+            // Redis sends one "hexpired" per key and purge, not per field.
+            let kind = if p.empty { Expiry::FieldsAndKey } else { Expiry::Fields };
+            self.expired_keys.push((e.key().to_vec(), kind));
+        }
         if p.empty {
             self.take_at(i);
             return true;
