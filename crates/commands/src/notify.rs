@@ -216,47 +216,4 @@ mod event_tests {
         c.run(&["LPUSH", "l", "1"]);
         assert_eq!(events(&mut s), ["lpush l"]);
     }
-
-    #[test]
-    fn field_expiry_publishes_hexpired_then_del() {
-        let mut s = TestClient::new();
-        let mut c = TestClient::connect(s.srv.clone());
-        s.run(&["PSUBSCRIBE", "__keyevent@*"]);
-        c.run(&["CONFIG", "SET", "notify-keyspace-events", "Ehg"]);
-        c.run(&["HSET", "h", "a", "1", "b", "2", "c", "3"]);
-        c.run(&["HSET", "one", "a", "1"]);
-        let at = (moon_store::clock::now_ms() + 20).to_string();
-        c.run(&["HPEXPIREAT", "h", &at, "FIELDS", "2", "a", "b"]);
-        c.run(&["HPEXPIREAT", "one", &at, "FIELDS", "1", "a"]);
-        events(&mut s);
-        std::thread::sleep(std::time::Duration::from_millis(30));
-        // Lazily: one event for both fields, before the command's own.
-        c.run(&["HINCRBY", "h", "a", "1"]);
-        assert_eq!(events(&mut s), ["hexpired h", "hincrby h"]);
-        // The last field: the hash goes too.
-        c.run(&["HGET", "one", "a"]);
-        assert_eq!(events(&mut s), ["hexpired one", "del one"]);
-        // By the active expiry.
-        c.run(&["HSET", "act", "a", "1"]);
-        let at = (moon_store::clock::now_ms() + 10).to_string();
-        c.run(&["HPEXPIREAT", "act", &at, "FIELDS", "1", "a"]);
-        events(&mut s);
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let srv = c.srv.clone();
-        let now = moon_store::clock::now_ms();
-        srv.ks.dbs[0].for_each_stripe(|_, st| {
-            st.expire_step(now, 1 << 20);
-            super::publish_expired(&srv, 0, st.take_expired_keys());
-        });
-        assert_eq!(events(&mut s), ["hexpired act", "del act"]);
-        // Without class g, no "del".
-        c.run(&["CONFIG", "SET", "notify-keyspace-events", "Eh"]);
-        c.run(&["HSET", "two", "a", "1"]);
-        let at = (moon_store::clock::now_ms() + 10).to_string();
-        c.run(&["HPEXPIREAT", "two", &at, "FIELDS", "1", "a"]);
-        events(&mut s);
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        c.run(&["HGET", "two", "a"]);
-        assert_eq!(events(&mut s), ["hexpired two"]);
-    }
 }
