@@ -267,6 +267,9 @@ pub struct ConnState {
     /// blocked on: served when the transaction or script is over, as Redis
     /// does, not in its middle.
     pub deferred_ready: Vec<(usize, Vec<u8>)>,
+    /// Keys this connection's commands changed since the end of its last
+    /// batch, for broadcasting tracking clients (`tracking::flush_bcast`).
+    pub bcast_pending: Vec<Vec<u8>>,
 }
 
 impl ConnState {
@@ -293,6 +296,7 @@ impl ConnState {
             caching: None,
             acl: Default::default(),
             deferred_ready: Vec::new(),
+            bcast_pending: Vec::new(),
         }
     }
 

@@ -370,7 +370,7 @@ fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
     }
     if track {
         for k in keys() {
-            srv.tracking.invalidate(srv, k, ctx.conn.id());
+            srv.tracking.invalidate(srv, k, ctx.conn.id(), &mut ctx.conn.bcast_pending);
         }
     }
 }

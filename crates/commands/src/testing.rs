@@ -56,6 +56,8 @@ impl TestClient {
         self.out.buf.clear();
         let argv = ab.argv(&wire);
         assert_eq!(call(&self.srv, &mut self.conn, &mut self.out, &argv), Outcome::Done);
+        // Each command is a batch of its own (as if the connection read it alone).
+        crate::tracking::flush_bcast(&self.srv, &mut self.conn);
         std::mem::take(&mut self.out.buf)
     }
 }

@@ -67,6 +67,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
             out.raw(&mail);
         }
         let step = run_batch(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want);
+        moon_commands::tracking::flush_bcast(&srv, &mut conn);
         bump(&handle.net_out, out.buf.len() as u64);
         if !flush(&srv, thread, &mut stream, &mut out).await {
             break;

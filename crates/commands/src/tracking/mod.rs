@@ -47,6 +47,8 @@ pub struct Tracking {
     items: AtomicUsize,
     /// Tracking clients (zero makes the write-side check one load).
     count: AtomicUsize,
+    /// Of those, broadcasting ones (writers queue keys only if any).
+    bcast: AtomicUsize,
 }
 
 impl Default for Tracking {
@@ -58,6 +60,7 @@ impl Default for Tracking {
             keys: AtomicUsize::new(0),
             items: AtomicUsize::new(0),
             count: AtomicUsize::new(0),
+            bcast: AtomicUsize::new(0),
         }
     }
 }
@@ -94,8 +97,17 @@ impl Tracking {
 
     pub fn enable(&self, t: Arc<Tracker>) {
         *t.handle.tracking.lock() = Some(t.clone());
-        if self.clients.write().insert(t.handle.id, t).is_none() {
-            self.count.fetch_add(1, Relaxed);
+        if t.bcast {
+            self.bcast.fetch_add(1, Relaxed);
+        }
+        match self.clients.write().insert(t.handle.id, t) {
+            None => {
+                self.count.fetch_add(1, Relaxed);
+            }
+            Some(old) if old.bcast => {
+                self.bcast.fetch_sub(1, Relaxed);
+            }
+            Some(_) => {}
         }
     }
 
@@ -103,6 +115,9 @@ impl Tracking {
         if let Some(t) = self.clients.write().remove(&id) {
             *t.handle.tracking.lock() = None;
             self.count.fetch_sub(1, Relaxed);
+            if t.bcast {
+                self.bcast.fetch_sub(1, Relaxed);
+            }
         }
     }
 
@@ -119,30 +134,63 @@ impl Tracking {
     }
 
     /// `key` changed (by client `writer`): tell the clients that read it
-    /// and the broadcasting clients following a prefix of it.
-    pub fn invalidate(&self, srv: &Server, key: &[u8], writer: u64) {
-        let limit = crate::pubsub::queue_limit(srv);
+    /// now, and queue it in `bcast` (the writer's [`ConnState::bcast_pending`])
+    /// for the broadcasting clients, who get the keys of a whole batch
+    /// together from [`flush_bcast`].
+    pub fn invalidate(&self, srv: &Server, key: &[u8], writer: u64, bcast: &mut Vec<Vec<u8>>) {
+        if self.bcast.load(Relaxed) > 0 {
+            bcast.push(key.to_vec());
+        }
         let readers = {
             let mut shard = self.shard(key).lock();
             shard.remove(key)
         };
+        let Some(ids) = readers else { return };
+        self.keys.fetch_sub(1, Relaxed);
+        self.items.fetch_sub(ids.len(), Relaxed);
+        let limit = crate::pubsub::queue_limit(srv);
         let cs = self.clients.read();
-        if let Some(ids) = readers {
-            self.keys.fetch_sub(1, Relaxed);
-            self.items.fetch_sub(ids.len(), Relaxed);
-            for id in ids {
-                if let Some(t) = cs.get(&id) {
-                    if !t.bcast && !(t.noloop && id == writer) {
-                        self.send(srv, t, Some(key), limit);
-                    }
+        for id in ids {
+            if let Some(t) = cs.get(&id) {
+                if !t.bcast && !(t.noloop && id == writer) {
+                    self.send(srv, t, Some(&[key]), limit);
                 }
             }
         }
+    }
+
+    /// Tell the broadcasting clients about the keys client `writer`
+    /// changed (`keys`, emptied here): as Redis does once per event-loop
+    /// turn, one message per client and prefix listing that prefix's keys,
+    /// sorted and without repeats, prefixes in byte order. A NOLOOP
+    /// client hears nothing of its own writes.
+    pub fn flush_bcast(&self, srv: &Server, writer: u64, keys: &mut Vec<Vec<u8>>) {
+        if keys.is_empty() {
+            return;
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let limit = crate::pubsub::queue_limit(srv);
+        let cs = self.clients.read();
+        let mut matched: Vec<&[u8]> = Vec::new();
         for t in cs.values() {
-            if t.bcast && !(t.noloop && t.handle.id == writer) && t.prefixes_match(key) {
-                self.send(srv, t, Some(key), limit);
+            if !t.bcast || (t.noloop && t.handle.id == writer) {
+                continue;
+            }
+            let mut prefixes: Vec<&[u8]> = t.prefixes.iter().map(|p| p.as_slice()).collect();
+            if prefixes.is_empty() {
+                prefixes.push(b"");
+            }
+            prefixes.sort_unstable();
+            for p in prefixes {
+                matched.clear();
+                matched.extend(keys.iter().map(|k| k.as_slice()).filter(|k| k.starts_with(p)));
+                if !matched.is_empty() {
+                    self.send(srv, t, Some(&matched), limit);
+                }
             }
         }
+        keys.clear();
     }
 
     /// FLUSHDB/FLUSHALL: every tracking client gets a null invalidation
@@ -160,8 +208,8 @@ impl Tracking {
         }
     }
 
-    /// Deliver one invalidation for `t` (a key, or None for "all").
-    fn send(&self, srv: &Server, t: &Tracker, key: Option<&[u8]>, limit: crate::client::OutputLimit) {
+    /// Deliver one invalidation for `t` (keys, or None for "all").
+    fn send(&self, srv: &Server, t: &Tracker, keys: Option<&[&[u8]]>, limit: crate::client::OutputLimit) {
         let target = if t.redirect == 0 {
             t.handle.clone()
         } else {
@@ -193,10 +241,12 @@ impl Tracking {
             // A RESP2 client that is not subscribed can't be told.
             return;
         }
-        match key {
-            Some(k) => {
-                out.array(1);
-                out.bulk(k);
+        match keys {
+            Some(keys) => {
+                out.array(keys.len());
+                for k in keys {
+                    out.bulk(k);
+                }
             }
             None => out.null_array(),
         }
@@ -204,16 +254,19 @@ impl Tracking {
     }
 }
 
-impl Tracker {
-    fn prefixes_match(&self, key: &[u8]) -> bool {
-        self.prefixes.is_empty() || self.prefixes.iter().any(|p| key.starts_with(p))
-    }
-}
-
 /// Whether the command about to be remembered should be: OPTIN tracks only
 /// after CLIENT CACHING yes, OPTOUT unless CLIENT CACHING no.
 pub fn tracks_this_command(conn: &ConnState, t: &Tracker) -> bool {
     !t.bcast && (!t.optin || conn.caching == Some(true)) && (!t.optout || conn.caching != Some(false))
+}
+
+/// The end of a connection's batch of commands (Redis' beforeSleep):
+/// send the broadcasting clients the keys it changed.
+#[inline]
+pub fn flush_bcast(srv: &Server, conn: &mut ConnState) {
+    if !conn.bcast_pending.is_empty() {
+        srv.tracking.flush_bcast(srv, conn.id(), &mut conn.bcast_pending);
+    }
 }
 
 /// Stop tracking for a closing connection.
