@@ -208,6 +208,15 @@ impl ClientHandle {
         }
     }
 
+    /// Queue a reply a blocked client was waiting for, behind what it was
+    /// sent so far. No output limit applies (it is the client's own reply);
+    /// the caller wakes the connection.
+    pub fn deliver_reply(&self, bytes: &[u8]) {
+        let mut m = self.mailbox.lock();
+        m.extend_from_slice(bytes);
+        self.has_mail.store(true, Ordering::Release);
+    }
+
     /// Take what was queued for this client (empty if nothing).
     pub fn take_mail(&self) -> Vec<u8> {
         if !self.has_mail.load(Ordering::Acquire) {

@@ -61,6 +61,10 @@ pub struct KeyAccess<'a> {
     pub dirty: u64,
     /// Keyspace events to publish after the command.
     pub events: Vec<crate::notify::Event>,
+    /// Blocked clients this command served, each with the number of
+    /// `events` recorded before it: its reply is delivered between those
+    /// and the rest (see `notify::publish_pending`).
+    pub served: Vec<(usize, std::sync::Arc<crate::blocking::Waiter>)>,
     /// notify-keyspace-events as the command started (0 when neither K
     /// nor E is on): every notification check reads this field only.
     pub notify: u32,
@@ -76,6 +80,7 @@ impl<'a> KeyAccess<'a> {
             first: None,
             more: Vec::new(),
             last_key: (0, usize::MAX, 0),
+            served: Vec::new(),
             argv_span: (0, 0),
             any_stripe: false,
             hits: 0,

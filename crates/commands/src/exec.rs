@@ -318,8 +318,9 @@ fn run_locked<'s>(
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
-    if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) || !ks.events.is_empty() {
-        // Keys the command found expired, then its own events.
+    if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) || !ks.events.is_empty() || !ks.served.is_empty() {
+        // Keys the command found expired, then its own events (and the
+        // replies of the clients it served).
         crate::notify::publish_pending(srv, ks);
     }
     let expired = ks.take_expired();

@@ -130,12 +130,20 @@ pub fn publish_expired(srv: &Server, db: usize, expired: Vec<(Vec<u8>, Expiry)>)
 }
 
 /// Publish the events recorded in `ks` (keys expired in its stripes not
-/// yet reported first), leaving it empty.
+/// yet reported first), leaving it empty; the replies of blocked clients
+/// the command served go out between them, where they were served.
 pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess) {
     let db = ks.db_index;
     publish_expired(srv, db, ks.take_expired_keys());
-    for e in std::mem::take(&mut ks.events) {
+    let mut served = std::mem::take(&mut ks.served).into_iter().peekable();
+    for (i, e) in std::mem::take(&mut ks.events).into_iter().enumerate() {
+        while let Some((_, w)) = served.next_if(|(before, _)| *before <= i) {
+            w.deliver();
+        }
         publish(srv, e.db, e.event, &e.key);
+    }
+    for (_, w) in served {
+        w.deliver();
     }
 }
 

@@ -77,8 +77,15 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
             Step::Flush => continue,
             Step::Blocked => {
                 let Some(w) = conn.blocked.take() else { continue };
-                match wait_blocked(&srv, thread, &w, &notify, &mut stream, &mut rbuf).await {
-                    WaitEnd::Served(reply) => out.raw(&reply),
+                let end = wait_blocked(&srv, thread, &w, &notify, &mut stream, &mut rbuf).await;
+                // A served reply is in the mailbox, behind what was pushed
+                // before it (written at the top of the loop); other ends
+                // answer after anything still queued.
+                if matches!(end, WaitEnd::TimedOut | WaitEnd::Error) {
+                    out.raw(&handle.take_mail());
+                }
+                match end {
+                    WaitEnd::Served => {}
                     WaitEnd::TimedOut => w.op.timeout_reply(&mut out),
                     WaitEnd::Error => out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
                     WaitEnd::Cancelled => break,
@@ -237,7 +244,10 @@ async fn flush<S: AsyncWrite + Unpin>(srv: &Server, thread: usize, stream: &mut 
 /// Park a blocked client until a write serves it, its deadline passes,
 /// CLIENT UNBLOCK ends the wait, or it goes away. Input that arrives
 /// meanwhile is buffered (and runs after the wait), as Redis does; the
-/// socket is still read so a disconnect is noticed.
+/// socket is still read so a disconnect is noticed. What others queue for
+/// it (pub/sub messages, tracking invalidations; in the end its own served
+/// reply) is written as it comes, as Redis writes pushes to a blocked
+/// client.
 async fn wait_blocked<S: AsyncRead + AsyncWrite + Unpin>(
     srv: &Server,
     thread: usize,
@@ -264,7 +274,7 @@ async fn wait_blocked<S: AsyncRead + AsyncWrite + Unpin>(
         tokio::select! {
             _ = deadline => return blocking::finish(srv, w, true),
             _ = notify.notified() => {
-                if w.client.kill_requested.load(Acquire) {
+                if w.client.kill_requested.load(Acquire) || !deliver_mailbox(srv, &w.client, notify, stream).await {
                     blocking::finish(srv, w, false);
                     return WaitEnd::Cancelled;
                 }

@@ -195,6 +195,7 @@ fn serve_one(srv: &Server, ks: &mut KeyAccess, w: &Arc<Waiter>, ready: &mut VecD
         return;
     }
     let mut out = Out::new(w.protocol);
+    let events_before = ks.events.len();
     let served = match run_op(srv, ks, &w.op, &mut out, ready) {
         Ok(done) => done,
         Err(e) => {
@@ -208,7 +209,10 @@ fn serve_one(srv: &Server, ks: &mut KeyAccess, w: &Arc<Waiter>, ready: &mut VecD
     if served {
         let db = ks.db;
         srv.blocking.remove(w, |k| db.stripe_of(k));
-        w.complete(out.buf);
+        // Delivered after the events recorded so far (the write that served
+        // it), before those of its own operation, as Redis orders them.
+        w.hold(out.buf);
+        ks.served.push((events_before, w.clone()));
     } else {
         w.release();
     }

@@ -3,6 +3,7 @@
 //! (modules below) keeps linking cheap.
 
 mod acl;
+mod blocked_pushes;
 mod blocking;
 mod commands;
 mod harness;
