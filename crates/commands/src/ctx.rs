@@ -70,6 +70,16 @@ pub struct KeyAccess<'a> {
     pub notify: u32,
 }
 
+impl Drop for KeyAccess<'_> {
+    /// Served clients are normally handed their replies by
+    /// `notify::publish_pending`; one left over must not stay parked.
+    fn drop(&mut self) {
+        for (_, w) in self.served.drain(..) {
+            w.deliver();
+        }
+    }
+}
+
 impl<'a> KeyAccess<'a> {
     pub fn new(db: &'a Db, db_index: usize, now: i64, touch: bool) -> Self {
         KeyAccess {
