@@ -276,9 +276,10 @@ pub struct ConnState {
     /// blocked on: served when the transaction or script is over, as Redis
     /// does, not in its middle.
     pub deferred_ready: Vec<(usize, Vec<u8>)>,
-    /// Keys this connection's commands changed since the end of its last
-    /// batch, for broadcasting tracking clients (`tracking::flush_bcast`).
-    pub bcast_pending: Vec<Vec<u8>>,
+    /// Keys this connection's commands changed (or found expired) since
+    /// the end of its last batch, for broadcasting tracking clients
+    /// (`tracking::flush_bcast`).
+    pub bcast_pending: crate::tracking::BcastKeys,
 }
 
 impl ConnState {

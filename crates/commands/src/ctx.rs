@@ -65,6 +65,9 @@ pub struct KeyAccess<'a> {
     /// `events` recorded before it: its reply is delivered between those
     /// and the rest (see `notify::publish_pending`).
     pub served: Vec<(usize, std::sync::Arc<crate::blocking::Waiter>)>,
+    /// Keys expiry changed during the command whose events were already
+    /// queued: tracking clients are told after it.
+    pub expired_track: Vec<Vec<u8>>,
     /// notify-keyspace-events as the command started (0 when neither K
     /// nor E is on): every notification check reads this field only.
     pub notify: u32,
@@ -75,7 +78,8 @@ impl Drop for KeyAccess<'_> {
     /// `notify::publish_pending`; one left over must not stay parked.
     fn drop(&mut self) {
         for (_, w) in self.served.drain(..) {
-            w.deliver();
+            w.queue_reply();
+            w.end_served();
         }
     }
 }
@@ -91,6 +95,7 @@ impl<'a> KeyAccess<'a> {
             more: Vec::new(),
             last_key: (0, usize::MAX, 0),
             served: Vec::new(),
+            expired_track: Vec::new(),
             argv_span: (0, 0),
             any_stripe: false,
             hits: 0,
@@ -157,13 +162,17 @@ impl<'a> KeyAccess<'a> {
     }
 
     fn expired_here(&mut self, pos: usize) {
-        if self.notify & crate::notify::EXPIRY_CLASSES != 0 {
+        let track = moon_store::stripe::TRACK_EXPIRED.load(std::sync::atomic::Ordering::Relaxed);
+        if self.notify & crate::notify::EXPIRY_CLASSES != 0 || track {
             let db = self.db_index;
             for (key, kind) in self.at(pos).take_expired_keys() {
                 for &(class, event) in crate::notify::expiry_events(kind) {
                     if self.notify & class != 0 {
                         self.events.push(crate::notify::Event { db, event, key: key.clone() });
                     }
+                }
+                if track {
+                    self.expired_track.push(key);
                 }
             }
         }

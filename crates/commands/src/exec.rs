@@ -313,16 +313,21 @@ fn run_locked<'s>(
     let r = (def.handler)(&mut ctx, argv);
     if def.has(flag::WRITE) {
         after_write(srv, &mut ctx, argv);
-    } else if def.has(flag::READONLY) && ctx.conn.tracking.is_some() {
-        remember_reads(srv, &ctx, argv);
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
-    if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) || !ks.events.is_empty() || !ks.served.is_empty() {
-        // Keys the command found expired, then its own events (and the
-        // replies of the clients it served).
-        crate::notify::publish_pending(srv, ks);
+    if moon_store::stripe::recording_expired() || !ks.events.is_empty() || !ks.served.is_empty() {
+        // Keys the command found expired (invalidated for tracking clients
+        // too), then its own events (and the replies of the clients it
+        // served).
+        crate::notify::publish_pending(srv, ks, Some(&mut ctx.conn.bcast_pending));
     }
+    // After the expiry invalidations: a read that found its key expired
+    // tracks the key from now on.
+    if def.has(flag::READONLY) && ctx.conn.tracking.is_some() {
+        remember_reads(srv, &ctx, argv);
+    }
+    let ks = &mut ctx.ks;
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);
     ks.unlock_all();

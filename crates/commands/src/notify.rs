@@ -132,18 +132,29 @@ pub fn publish_expired(srv: &Server, db: usize, expired: Vec<(Vec<u8>, Expiry)>)
 /// Publish the events recorded in `ks` (keys expired in its stripes not
 /// yet reported first), leaving it empty; the replies of blocked clients
 /// the command served go out between them, where they were served.
-pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess) {
+/// Tracking clients are told of the expired keys; `bcast` is the running
+/// connection's batch for broadcasting clients (None: tell them now).
+pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess, bcast: Option<&mut crate::tracking::BcastKeys>) {
     let db = ks.db_index;
-    publish_expired(srv, db, ks.take_expired_keys());
-    let mut served = std::mem::take(&mut ks.served).into_iter().peekable();
+    let expired = ks.take_expired_keys();
+    if srv.tracking.any() {
+        let keys = std::mem::take(&mut ks.expired_track);
+        srv.tracking.invalidate_expired(srv, keys.iter().map(Vec::as_slice).chain(expired.iter().map(|(k, _)| k.as_slice())), bcast);
+    }
+    publish_expired(srv, db, expired);
+    let served = std::mem::take(&mut ks.served);
+    let mut replies = served.iter().peekable();
     for (i, e) in std::mem::take(&mut ks.events).into_iter().enumerate() {
-        while let Some((_, w)) = served.next_if(|(before, _)| *before <= i) {
-            w.deliver();
+        while let Some((_, w)) = replies.next_if(|(before, _)| *before <= i) {
+            w.queue_reply();
         }
         publish(srv, e.db, e.event, &e.key);
     }
+    for (_, w) in replies {
+        w.queue_reply();
+    }
     for (_, w) in served {
-        w.deliver();
+        w.end_served();
     }
 }
 

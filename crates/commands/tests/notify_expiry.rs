@@ -1,10 +1,15 @@
-//! "hexpired"/"del" notifications of hash field expiry. Recording what
+//! What expiry tells others: "hexpired"/"del" notifications of hash field
+//! expiry, and tracking invalidations of expired keys. Recording what
 //! expiry removed is switched process-wide (every new server's default
-//! config switches it off), so these tests run in their own process.
+//! config, and the last tracking client of any server going away, switch
+//! it off), so these tests run in their own process, one at a time.
 
 use moon_commands::testing::TestClient;
 use moon_store::clock::now_ms;
+use parking_lot::Mutex;
 use std::time::Duration;
+
+static SERIAL: Mutex<()> = Mutex::new(());
 
 /// The keyevent names a pattern subscriber got, as "event key".
 fn events(s: &mut TestClient) -> Vec<String> {
@@ -29,6 +34,7 @@ fn expire_field_a(c: &mut TestClient, s: &mut TestClient, key: &str) {
 
 #[test]
 fn field_expiry_publishes_hexpired_then_del() {
+    let _serial = SERIAL.lock();
     let mut s = TestClient::new();
     let mut c = TestClient::connect(s.srv.clone());
     s.run(&["PSUBSCRIBE", "__keyevent@*"]);
@@ -73,4 +79,59 @@ fn field_expiry_publishes_hexpired_then_del() {
     std::thread::sleep(Duration::from_millis(15));
     c.run(&["GET", "k"]);
     assert_eq!(events(&mut s), ["expired k"]);
+}
+
+fn mail(c: &TestClient) -> String {
+    String::from_utf8(c.conn.handle.take_mail()).unwrap()
+}
+
+#[test]
+fn expired_keys_are_invalidated_for_tracking_clients() {
+    let _serial = SERIAL.lock();
+    let mut n = TestClient::new();
+    let mut w = TestClient::connect(n.srv.clone());
+    let mut b = TestClient::connect(n.srv.clone());
+    w.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    n.run(&["HELLO", "3"]);
+    b.run(&["HELLO", "3"]);
+    n.run(&["CLIENT", "TRACKING", "ON"]);
+    b.run(&["CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP"]);
+    w.run(&["SET", "j", "1", "PX", "10"]);
+    w.run(&["HSET", "h", "a", "1", "b", "1"]);
+    w.run(&["HPEXPIRE", "h", "10", "FIELDS", "1", "a"]);
+    n.run(&["GET", "j"]);
+    n.run(&["HGET", "h", "b"]);
+    mail(&b);
+    std::thread::sleep(Duration::from_millis(20));
+    // Lazily, found by another client: both trackers hear of it.
+    w.run(&["HGET", "h", "a"]);
+    assert_eq!(mail(&n), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nh\r\n");
+    assert_eq!(mail(&b), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nh\r\n");
+    // By the reader itself: told, and the key is tracked again after.
+    assert_eq!(n.run(&["GET", "j"]), "_\r\n");
+    assert_eq!(mail(&n), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nj\r\n");
+    w.run(&["SET", "j", "2"]);
+    assert_eq!(mail(&n), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nj\r\n");
+    // NOLOOP hides a client's own writes, not expiry it ran into.
+    mail(&b);
+    b.run(&["SET", "k", "1", "PX", "10"]);
+    assert_eq!(mail(&b), "");
+    std::thread::sleep(Duration::from_millis(20));
+    b.run(&["GET", "k"]);
+    assert_eq!(mail(&b), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
+    // By the active expiry.
+    w.run(&["PEXPIRE", "j", "10"]);
+    n.run(&["GET", "j"]);
+    mail(&n);
+    mail(&b);
+    std::thread::sleep(Duration::from_millis(20));
+    let srv = n.srv.clone();
+    let now = now_ms();
+    srv.ks.dbs[0].for_each_stripe(|_, st| {
+        st.expire_step(now, 1 << 20);
+        let gone = st.take_expired_keys();
+        srv.tracking.invalidate_expired(&srv, gone.iter().map(|(k, _)| k.as_slice()), None);
+    });
+    assert_eq!(mail(&n), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nj\r\n");
+    assert_eq!(mail(&b), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nj\r\n");
 }

@@ -56,7 +56,11 @@ impl ActiveExpire {
                     }
                 }
                 let _ = s.take_expired();
-                moon_commands::notify::publish_expired(srv, self.db, s.take_expired_keys());
+                let gone = s.take_expired_keys();
+                if srv.tracking.any() {
+                    srv.tracking.invalidate_expired(srv, gone.iter().map(|(k, _)| k.as_slice()), None);
+                }
+                moon_commands::notify::publish_expired(srv, self.db, gone);
             }
             visited += 1;
             self.stripe += 1;

@@ -27,6 +27,16 @@ use std::sync::OnceLock;
 /// off unless notify-keyspace-events asks for one of them.
 pub static RECORD_EXPIRED: AtomicBool = AtomicBool::new(false);
 
+/// Keep them too while clients track keys (CLIENT TRACKING): an expired
+/// key, or a hash that lost fields, is invalidated like a written one.
+pub static TRACK_EXPIRED: AtomicBool = AtomicBool::new(false);
+
+/// Whether expiry is recorded for notifications or tracking.
+#[inline]
+pub fn recording_expired() -> bool {
+    RECORD_EXPIRED.load(Ordering::Relaxed) || TRACK_EXPIRED.load(Ordering::Relaxed)
+}
+
 /// What expiry removed from a key (see [`Stripe::take_expired_keys`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expiry {
@@ -65,7 +75,7 @@ pub struct Stripe {
     field_ttl_keys: usize,
     /// Hash fields removed by expiry not yet counted in stats.
     expired_fields_pending: u64,
-    /// Keys changed by expiry, kept only while RECORD_EXPIRED.
+    /// Keys changed by expiry, kept only while `recording_expired()`.
     expired_keys: Vec<(Vec<u8>, Expiry)>,
     /// The last snapshot epoch this stripe was captured for (see
     /// [`crate::snapshot`]).
@@ -115,8 +125,8 @@ impl Stripe {
     }
 
     /// The keys expired, and the hashes that lost fields to expiry, since
-    /// the last call, in that order (only recorded while RECORD_EXPIRED is
-    /// set).
+    /// the last call, in that order (only recorded while
+    /// `recording_expired()`).
     pub fn take_expired_keys(&mut self) -> Vec<(Vec<u8>, Expiry)> {
         std::mem::take(&mut self.expired_keys)
     }
@@ -125,7 +135,7 @@ impl Stripe {
     #[inline]
     fn note_expired(&mut self, key: &[u8]) {
         self.expired_pending += 1;
-        if RECORD_EXPIRED.load(Ordering::Relaxed) {
+        if recording_expired() {
             self.expired_keys.push((key.to_vec(), Expiry::Key));
         }
     }
@@ -165,7 +175,7 @@ impl Stripe {
         let Some(e) = self.table.get_mut(i) else { return false };
         let p = crate::hash::purge_entry(e, now, max);
         self.expired_fields_pending += p.expired as u64;
-        if p.expired > 0 && RECORD_EXPIRED.load(Ordering::Relaxed) {
+        if p.expired > 0 && recording_expired() {
             // Redis sends one "hexpired" per key and purge, not per field.
             let kind = if p.empty { Expiry::FieldsAndKey } else { Expiry::Fields };
             self.expired_keys.push((e.key().to_vec(), kind));

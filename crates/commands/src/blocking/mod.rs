@@ -153,11 +153,16 @@ impl Waiter {
         *self.reply.lock() = reply;
     }
 
-    /// Queue the held reply behind what the client was sent so far, then
-    /// end the wait and wake its connection.
-    pub(crate) fn deliver(&self) {
+    /// Queue the held reply behind what the client was sent so far.
+    pub(crate) fn queue_reply(&self) {
         let reply = std::mem::take(&mut *self.reply.lock());
         self.client.deliver_reply(&reply);
+    }
+
+    /// End the wait (its reply queued) and wake the connection: only once
+    /// the serving command's events are all queued too, so the client runs
+    /// nothing else before they are.
+    pub(crate) fn end_served(&self) {
         self.state.store(SERVED, Ordering::Release);
         self.client.wake();
     }

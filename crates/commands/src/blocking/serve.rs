@@ -173,7 +173,7 @@ fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64) {
     ks.load_notify(srv);
     ks.any_stripe = true;
     wake_keys(srv, &mut ks, keys.into());
-    crate::notify::publish_pending(srv, &mut ks);
+    crate::notify::publish_pending(srv, &mut ks, None);
 }
 
 fn wake_keys(srv: &Server, ks: &mut KeyAccess, mut ready: VecDeque<Vec<u8>>) {

@@ -21,6 +21,10 @@ use std::sync::Arc;
 
 const SHARDS: usize = 16;
 
+/// Keys waiting to be told to broadcasting clients, each with the id of
+/// the client that changed it (0: expiry).
+pub type BcastKeys = Vec<(Vec<u8>, u64)>;
+
 /// How a client tracks (fixed from CLIENT TRACKING ON until OFF).
 pub struct Tracker {
     pub handle: Arc<ClientHandle>,
@@ -100,7 +104,8 @@ impl Tracking {
         if t.bcast {
             self.bcast.fetch_add(1, Relaxed);
         }
-        match self.clients.write().insert(t.handle.id, t) {
+        let mut cs = self.clients.write();
+        match cs.insert(t.handle.id, t) {
             None => {
                 self.count.fetch_add(1, Relaxed);
             }
@@ -109,15 +114,18 @@ impl Tracking {
             }
             Some(_) => {}
         }
+        moon_store::stripe::TRACK_EXPIRED.store(!cs.is_empty(), Relaxed);
     }
 
     pub fn disable(&self, id: u64) {
-        if let Some(t) = self.clients.write().remove(&id) {
+        let mut cs = self.clients.write();
+        if let Some(t) = cs.remove(&id) {
             *t.handle.tracking.lock() = None;
             self.count.fetch_sub(1, Relaxed);
             if t.bcast {
                 self.bcast.fetch_sub(1, Relaxed);
             }
+            moon_store::stripe::TRACK_EXPIRED.store(!cs.is_empty(), Relaxed);
         }
     }
 
@@ -133,13 +141,13 @@ impl Tracking {
         }
     }
 
-    /// `key` changed (by client `writer`): tell the clients that read it
-    /// now, and queue it in `bcast` (the writer's [`ConnState::bcast_pending`])
-    /// for the broadcasting clients, who get the keys of a whole batch
-    /// together from [`flush_bcast`].
-    pub fn invalidate(&self, srv: &Server, key: &[u8], writer: u64, bcast: &mut Vec<Vec<u8>>) {
+    /// `key` changed (by client `writer`, 0 for expiry): tell the clients
+    /// that read it now, and queue it in `bcast` (a connection's
+    /// [`ConnState::bcast_pending`]) for the broadcasting clients, who get
+    /// the keys of a whole batch together from [`Tracking::flush_bcast`].
+    pub fn invalidate(&self, srv: &Server, key: &[u8], writer: u64, bcast: &mut BcastKeys) {
         if self.bcast.load(Relaxed) > 0 {
-            bcast.push(key.to_vec());
+            bcast.push((key.to_vec(), writer));
         }
         let readers = {
             let mut shard = self.shard(key).lock();
@@ -159,22 +167,39 @@ impl Tracking {
         }
     }
 
-    /// Tell the broadcasting clients about the keys client `writer`
-    /// changed (`keys`, emptied here): as Redis does once per event-loop
-    /// turn, one message per client and prefix listing that prefix's keys,
-    /// sorted and without repeats, prefixes in byte order. A NOLOOP
-    /// client hears nothing of its own writes.
-    pub fn flush_bcast(&self, srv: &Server, writer: u64, keys: &mut Vec<Vec<u8>>) {
+    /// Keys that expired (or hashes that lost fields to expiry): told as
+    /// if written by nobody (a NOLOOP client hears of them too), to the
+    /// broadcasting clients with the batch `bcast` if given, else now.
+    pub fn invalidate_expired<'k>(&self, srv: &Server, keys: impl Iterator<Item = &'k [u8]>, bcast: Option<&mut BcastKeys>) {
+        let mut own = Vec::new();
+        let now = bcast.is_none();
+        let bcast = bcast.unwrap_or(&mut own);
+        for key in keys {
+            self.invalidate(srv, key, 0, bcast);
+        }
+        if now {
+            self.flush_bcast(srv, bcast);
+        }
+    }
+
+    /// Tell the broadcasting clients about the changed `keys` (emptied
+    /// here): as Redis does once per event-loop turn, one message per
+    /// client and prefix listing that prefix's keys, sorted and without
+    /// repeats, prefixes in byte order. A NOLOOP client is not told of
+    /// keys it was the last to write.
+    pub fn flush_bcast(&self, srv: &Server, keys: &mut BcastKeys) {
         if keys.is_empty() {
             return;
         }
-        keys.sort_unstable();
-        keys.dedup();
+        // Sorted by key, each key once with its last writer.
+        keys.reverse();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.dedup_by(|later, kept| later.0 == kept.0);
         let limit = crate::pubsub::queue_limit(srv);
         let cs = self.clients.read();
         let mut matched: Vec<&[u8]> = Vec::new();
         for t in cs.values() {
-            if !t.bcast || (t.noloop && t.handle.id == writer) {
+            if !t.bcast {
                 continue;
             }
             let mut prefixes: Vec<&[u8]> = t.prefixes.iter().map(|p| p.as_slice()).collect();
@@ -182,9 +207,10 @@ impl Tracking {
                 prefixes.push(b"");
             }
             prefixes.sort_unstable();
+            let id = t.handle.id;
             for p in prefixes {
                 matched.clear();
-                matched.extend(keys.iter().map(|k| k.as_slice()).filter(|k| k.starts_with(p)));
+                matched.extend(keys.iter().filter(|(k, w)| k.starts_with(p) && !(t.noloop && *w == id)).map(|(k, _)| k.as_slice()));
                 if !matched.is_empty() {
                     self.send(srv, t, Some(&matched), limit);
                 }
@@ -265,7 +291,7 @@ pub fn tracks_this_command(conn: &ConnState, t: &Tracker) -> bool {
 #[inline]
 pub fn flush_bcast(srv: &Server, conn: &mut ConnState) {
     if !conn.bcast_pending.is_empty() {
-        srv.tracking.flush_bcast(srv, conn.id(), &mut conn.bcast_pending);
+        srv.tracking.flush_bcast(srv, &mut conn.bcast_pending);
     }
 }
 

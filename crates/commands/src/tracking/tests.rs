@@ -94,8 +94,8 @@ fn bcast_sends_one_message_per_prefix_per_batch() {
     w.run(&["DEL", "a1"]);
     assert_eq!(b.srv.tracking.clients(), 1);
     let writer = w.conn.id();
-    let mut keys = vec![b"a9".to_vec(), b"zz".to_vec(), b"a1".to_vec(), b"a9".to_vec()];
-    b.srv.tracking.flush_bcast(&b.srv, writer, &mut keys);
+    let mut keys = vec![(b"a9".to_vec(), writer), (b"zz".to_vec(), writer), (b"a1".to_vec(), writer), (b"a9".to_vec(), writer)];
+    b.srv.tracking.flush_bcast(&b.srv, &mut keys);
     assert!(keys.is_empty());
     let m = mail(&b);
     assert!(m.ends_with(">2\r\n$10\r\ninvalidate\r\n*2\r\n$2\r\na1\r\n$2\r\na9\r\n"), "{m:?}");
