@@ -106,7 +106,11 @@ pub fn active_flags(srv: &Server) -> u32 {
 
 /// The events Redis sends when expiry changes a key: "expired" for a key;
 /// "hexpired" for a hash that lost fields (lazily or by the active expiry),
-/// then "del" if that emptied it.
+/// then "del" if that emptied it. Moon purges a hash's expired fields on
+/// any lookup of the key, Redis only on a lookup of that field by name
+/// (HGET, HMGET, HEXISTS, HINCRBY, HGETDEL, HGETEX, HSETEX ...), so the
+/// event can come with another command than in Redis (e.g. HSET over an
+/// expired field: Redis sends only "hset").
 pub fn expiry_events(kind: Expiry) -> &'static [(u32, &'static str)] {
     match kind {
         Expiry::Key => &[(class::EXPIRED, "expired")],
