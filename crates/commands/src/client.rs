@@ -208,6 +208,15 @@ impl ClientHandle {
         }
     }
 
+    /// Queue a reply a blocked client was waiting for, behind what it was
+    /// sent so far. No output limit applies (it is the client's own reply);
+    /// the caller wakes the connection.
+    pub fn deliver_reply(&self, bytes: &[u8]) {
+        let mut m = self.mailbox.lock();
+        m.extend_from_slice(bytes);
+        self.has_mail.store(true, Ordering::Release);
+    }
+
     /// Take what was queued for this client (empty if nothing).
     pub fn take_mail(&self) -> Vec<u8> {
         if !self.has_mail.load(Ordering::Acquire) {
@@ -270,6 +279,10 @@ pub struct ConnState {
     /// Journal records of the commands run inside the current EXEC or
     /// script, appended together when it ends.
     pub journal_txn: Vec<(usize, Vec<u8>)>,
+    /// Keys this connection's commands changed (or found expired) since
+    /// the end of its last batch, for broadcasting tracking clients
+    /// (`tracking::flush_bcast`).
+    pub bcast_pending: crate::tracking::BcastKeys,
 }
 
 impl ConnState {
@@ -297,6 +310,7 @@ impl ConnState {
             acl: Default::default(),
             deferred_ready: Vec::new(),
             journal_txn: Vec::new(),
+            bcast_pending: Vec::new(),
         }
     }
 

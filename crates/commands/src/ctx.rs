@@ -61,11 +61,29 @@ pub struct KeyAccess<'a> {
     pub dirty: u64,
     /// Keyspace events to publish after the command.
     pub events: Vec<crate::notify::Event>,
+    /// Blocked clients this command served, each with the number of
+    /// `events` recorded before it: its reply is delivered between those
+    /// and the rest (see `notify::publish_pending`).
+    pub served: Vec<(usize, std::sync::Arc<crate::blocking::Waiter>)>,
+    /// Keys expiry changed during the command whose events were already
+    /// queued: tracking clients are told after it.
+    pub expired_track: Vec<Vec<u8>>,
     /// notify-keyspace-events as the command started (0 when neither K
     /// nor E is on): every notification check reads this field only.
     pub notify: u32,
     /// What the command journals (see [`crate::journal::record`]).
     pub journal: crate::journal::Records,
+}
+
+impl Drop for KeyAccess<'_> {
+    /// Served clients are normally handed their replies by
+    /// `notify::publish_pending`; one left over must not stay parked.
+    fn drop(&mut self) {
+        for (_, w) in self.served.drain(..) {
+            w.queue_reply();
+            w.end_served();
+        }
+    }
 }
 
 impl<'a> KeyAccess<'a> {
@@ -78,6 +96,8 @@ impl<'a> KeyAccess<'a> {
             first: None,
             more: Vec::new(),
             last_key: (0, usize::MAX, 0),
+            served: Vec::new(),
+            expired_track: Vec::new(),
             argv_span: (0, 0),
             any_stripe: false,
             hits: 0,
@@ -157,10 +177,24 @@ impl<'a> KeyAccess<'a> {
     }
 
     fn expired_here(&mut self, pos: usize) {
-        if self.notify & crate::notify::class::EXPIRED != 0 {
-            let keys = self.at(pos).take_expired_keys();
+        let track = moon_store::stripe::TRACK_EXPIRED.load(std::sync::atomic::Ordering::Relaxed);
+        if self.notify & crate::notify::EXPIRY_CLASSES != 0 || track || self.journal.on {
             let db = self.db_index;
-            self.events.extend(keys.into_iter().map(|key| crate::notify::Event { db, event: "expired", key }));
+            let keys = self.at(pos).take_expired_keys();
+            if self.journal.on {
+                let fields = self.at(pos).take_expired_field_names();
+                self.journal.note_expiry(db, &keys, &fields);
+            }
+            for (key, kind) in keys {
+                for &(class, event) in crate::notify::expiry_events(kind) {
+                    if self.notify & class != 0 {
+                        self.events.push(crate::notify::Event { db, event, key: key.clone() });
+                    }
+                }
+                if track {
+                    self.expired_track.push(key);
+                }
+            }
         }
     }
 
@@ -473,12 +507,20 @@ impl<'a> KeyAccess<'a> {
         first + self.more.iter_mut().map(|(_, g)| g.take_expired()).sum::<u64>()
     }
 
-    /// Names of the keys expired in the locked stripes (recorded only
-    /// while "expired" notifications are on).
-    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
-        let mut keys = self.first.as_mut().map_or_else(Vec::new, |(_, g)| g.take_expired_keys());
-        for (_, g) in self.more.iter_mut() {
+    /// The keys expiry changed in the locked stripes (recorded only while
+    /// notifications, tracking or the journal need them); the journal's
+    /// records of them are noted on the way.
+    pub fn take_expired_keys(&mut self) -> Vec<(Vec<u8>, moon_store::stripe::Expiry)> {
+        let mut keys = Vec::new();
+        let mut fields = Vec::new();
+        for g in self.first.iter_mut().map(|(_, g)| g).chain(self.more.iter_mut().map(|(_, g)| g)) {
             keys.append(&mut g.take_expired_keys());
+            if self.journal.on {
+                fields.append(&mut g.take_expired_field_names());
+            }
+        }
+        if self.journal.on {
+            self.journal.note_expiry(self.db_index, &keys, &fields);
         }
         keys
     }

@@ -316,20 +316,25 @@ fn run_locked<'s>(
     }
     if def.has(flag::WRITE) {
         after_write(srv, &mut ctx, argv);
-    } else if def.has(flag::READONLY) && ctx.conn.tracking.is_some() {
-        remember_reads(srv, &ctx, argv);
     }
     let thread = ctx.conn.thread;
     let ks = &mut ctx.ks;
-    // Keys the command found expired (named only while someone needs the
-    // names), then its own events, then its journal records.
-    let expired_keys = if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) { ks.take_expired_keys() } else { Vec::new() };
-    if !expired_keys.is_empty() || !ks.events.is_empty() {
-        crate::notify::publish_pending(srv, ks, &expired_keys);
+    if moon_store::stripe::recording_expired() || !ks.events.is_empty() || !ks.served.is_empty() {
+        // Keys the command found expired (invalidated for tracking clients
+        // too, noted for the journal), then its own events (and the
+        // replies of the clients it served).
+        crate::notify::publish_pending(srv, ks, Some(&mut ctx.conn.bcast_pending));
     }
-    if ks.journal.on {
-        crate::journal::record::commit(srv, ctx.conn, ks, argv, &expired_keys);
+    // Its journal records, with DELs/HDELs of what it found expired first.
+    if ctx.ks.journal.on {
+        crate::journal::record::commit(srv, ctx.conn, &mut ctx.ks, argv);
     }
+    // After the expiry invalidations: a read that found its key expired
+    // tracks the key from now on.
+    if def.has(flag::READONLY) && ctx.conn.tracking.is_some() {
+        remember_reads(srv, &ctx, argv);
+    }
+    let ks = &mut ctx.ks;
     let expired = ks.take_expired();
     let (hits, misses, dirty) = (ks.hits, ks.misses, ks.dirty);
     ks.unlock_all();
@@ -378,7 +383,7 @@ fn after_write(srv: &Server, ctx: &mut Ctx, argv: &Argv) {
     }
     if track {
         for k in keys() {
-            srv.tracking.invalidate(srv, k, ctx.conn.id());
+            srv.tracking.invalidate(srv, k, ctx.conn.id(), &mut ctx.conn.bcast_pending);
         }
     }
 }

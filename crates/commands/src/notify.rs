@@ -5,8 +5,7 @@
 //! they come in the order the changes happened.
 
 use crate::state::Server;
-use moon_store::stripe::RECORD_EXPIRED;
-use std::sync::atomic::AtomicBool;
+use moon_store::stripe::Expiry;
 use std::sync::atomic::Ordering::Relaxed;
 
 /// Event classes, as Redis numbers them.
@@ -105,33 +104,62 @@ pub fn active_flags(srv: &Server) -> u32 {
     }
 }
 
-/// Publish the "expired" events of `expired` (keys found expired in the
-/// stripes of `ks`), then the events recorded in `ks`, leaving it empty.
-pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess, expired: &[Vec<u8>]) {
-    let db = ks.db_index;
-    if !expired.is_empty() && wanted(srv, class::EXPIRED) {
-        for key in expired {
-            publish(srv, db, "expired", key);
+/// The events Redis sends when expiry changes a key: "expired" for a key;
+/// "hexpired" for a hash that lost fields (lazily or by the active expiry),
+/// then "del" if that emptied it. Moon purges a hash's expired fields on
+/// any lookup of the key, Redis only on a lookup of that field by name
+/// (HGET, HMGET, HEXISTS, HINCRBY, HGETDEL, HGETEX, HSETEX ...), so the
+/// event can come with another command than in Redis (e.g. HSET over an
+/// expired field: Redis sends only "hset").
+pub fn expiry_events(kind: Expiry) -> &'static [(u32, &'static str)] {
+    match kind {
+        Expiry::Key => &[(class::EXPIRED, "expired")],
+        Expiry::Fields => &[(class::HASH, "hexpired")],
+        Expiry::FieldsAndKey => &[(class::HASH, "hexpired"), (class::GENERIC, "del")],
+    }
+}
+
+/// The classes whose events need expiry recorded in the stripes.
+pub const EXPIRY_CLASSES: u32 = class::EXPIRED | class::HASH | class::GENERIC;
+
+/// Publish the events of keys expiry changed in database `db`.
+pub fn publish_expired(srv: &Server, db: usize, expired: Vec<(Vec<u8>, Expiry)>) {
+    for (key, kind) in expired {
+        for &(c, event) in expiry_events(kind) {
+            if wanted(srv, c) {
+                publish(srv, db, event, &key);
+            }
         }
     }
-    for e in std::mem::take(&mut ks.events) {
+}
+
+/// Publish the events recorded in `ks` (keys expired in its stripes not
+/// yet reported first), leaving it empty; the replies of blocked clients
+/// the command served go out between them, where they were served.
+/// Tracking clients are told of the expired keys; `bcast` is the running
+/// connection's batch for broadcasting clients (None: tell them now).
+pub fn publish_pending(srv: &Server, ks: &mut crate::ctx::KeyAccess, bcast: Option<&mut crate::tracking::BcastKeys>) {
+    let db = ks.db_index;
+    let expired = ks.take_expired_keys();
+    if srv.tracking.any() {
+        let keys = std::mem::take(&mut ks.expired_track);
+        srv.tracking.invalidate_expired(srv, keys.iter().map(Vec::as_slice).chain(expired.iter().map(|(k, _)| k.as_slice())), bcast);
+    }
+    publish_expired(srv, db, expired);
+    let served = std::mem::take(&mut ks.served);
+    let mut replies = served.iter().peekable();
+    for (i, e) in std::mem::take(&mut ks.events).into_iter().enumerate() {
+        while let Some((_, w)) = replies.next_if(|(before, _)| *before <= i) {
+            w.queue_reply();
+        }
         publish(srv, e.db, e.event, &e.key);
     }
-}
-
-static NOTIFY_WANTS_EXPIRED: AtomicBool = AtomicBool::new(false);
-static JOURNAL_WANTS_EXPIRED: AtomicBool = AtomicBool::new(false);
-
-/// The stripes keep the names of expired keys while "expired" events are
-/// published (`notify` from notify-keyspace-events) or the journal is on
-/// (it records them as DELs).
-pub fn sync_record_expired_notify(on: bool) {
-    NOTIFY_WANTS_EXPIRED.store(on, Relaxed);
-    RECORD_EXPIRED.store(on || JOURNAL_WANTS_EXPIRED.load(Relaxed), Relaxed);
-}
-pub fn sync_record_expired(journal_on: bool) {
-    JOURNAL_WANTS_EXPIRED.store(journal_on, Relaxed);
-    RECORD_EXPIRED.store(journal_on || NOTIFY_WANTS_EXPIRED.load(Relaxed), Relaxed);
+    for (_, w) in replies {
+        w.queue_reply();
+    }
+    for (_, w) in served {
+        w.end_served();
+    }
 }
 
 /// Publish one event of database `db`.

@@ -56,6 +56,8 @@ impl TestClient {
         self.out.buf.clear();
         let argv = ab.argv(&wire);
         assert_eq!(call(&self.srv, &mut self.conn, &mut self.out, &argv), Outcome::Done);
+        // Each command is a batch of its own (as if the connection read it alone).
+        crate::tracking::flush_bcast(&self.srv, &mut self.conn);
         std::mem::take(&mut self.out.buf)
     }
 }
@@ -69,10 +71,11 @@ impl TestClient {
         Some(end)
     }
 
-    /// The reply a write handed to this blocked client, if any yet.
+    /// The reply a write handed to this blocked client, if any yet (with
+    /// anything pushed to it before, as it is all in its mailbox).
     pub fn served(&mut self) -> Option<String> {
         match self.wait_end()? {
-            crate::blocking::WaitEnd::Served(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            crate::blocking::WaitEnd::Served => Some(String::from_utf8_lossy(&self.conn.handle.take_mail()).into_owned()),
             other => panic!("wait ended without a reply: {other:?}"),
         }
     }

@@ -67,6 +67,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
             out.raw(&mail);
         }
         let step = run_batch(&srv, &mut conn, &mut out, &rbuf, &mut start, &mut ab, &mut want);
+        moon_commands::tracking::flush_bcast(&srv, &mut conn);
         if !out.buf.is_empty() && srv.journal.behind() {
             crate::journal_flush::wait(&srv).await;
         }
@@ -79,8 +80,15 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(srv: Arc<Server>, thread: 
             Step::Flush => continue,
             Step::Blocked => {
                 let Some(w) = conn.blocked.take() else { continue };
-                match wait_blocked(&srv, thread, &w, &notify, &mut stream, &mut rbuf).await {
-                    WaitEnd::Served(reply) => out.raw(&reply),
+                let end = wait_blocked(&srv, thread, &w, &notify, &mut stream, &mut rbuf).await;
+                // A served reply is in the mailbox, behind what was pushed
+                // before it (written at the top of the loop); other ends
+                // answer after anything still queued.
+                if matches!(end, WaitEnd::TimedOut | WaitEnd::Error) {
+                    out.raw(&handle.take_mail());
+                }
+                match end {
+                    WaitEnd::Served => {}
                     WaitEnd::TimedOut => w.op.timeout_reply(&mut out),
                     WaitEnd::Error => out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
                     WaitEnd::Cancelled => break,
@@ -239,7 +247,10 @@ async fn flush<S: AsyncWrite + Unpin>(srv: &Server, thread: usize, stream: &mut 
 /// Park a blocked client until a write serves it, its deadline passes,
 /// CLIENT UNBLOCK ends the wait, or it goes away. Input that arrives
 /// meanwhile is buffered (and runs after the wait), as Redis does; the
-/// socket is still read so a disconnect is noticed.
+/// socket is still read so a disconnect is noticed. What others queue for
+/// it (pub/sub messages, tracking invalidations; in the end its own served
+/// reply) is written as it comes, as Redis writes pushes to a blocked
+/// client.
 async fn wait_blocked<S: AsyncRead + AsyncWrite + Unpin>(
     srv: &Server,
     thread: usize,
@@ -266,7 +277,7 @@ async fn wait_blocked<S: AsyncRead + AsyncWrite + Unpin>(
         tokio::select! {
             _ = deadline => return blocking::finish(srv, w, true),
             _ = notify.notified() => {
-                if w.client.kill_requested.load(Acquire) {
+                if w.client.kill_requested.load(Acquire) || !deliver_mailbox(srv, &w.client, notify, stream).await {
                     blocking::finish(srv, w, false);
                     return WaitEnd::Cancelled;
                 }
@@ -297,6 +308,11 @@ async fn deliver_mailbox<S: AsyncWrite + Unpin>(srv: &Server, handle: &ClientHan
         let bytes = handle.take_mail();
         if bytes.is_empty() {
             return true;
+        }
+        // A served blocked client's reply comes this way: like any reply,
+        // not before the change it reveals is in the journal.
+        if srv.journal.behind() {
+            crate::journal_flush::wait(srv).await;
         }
         srv.stats.net_output_bytes.fetch_add(bytes.len() as u64, Relaxed);
         let write = stream.write_all(&bytes);

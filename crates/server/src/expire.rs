@@ -56,14 +56,7 @@ impl ActiveExpire {
                     }
                 }
                 let _ = s.take_expired();
-                for key in s.take_expired_keys() {
-                    if srv.journal.on() {
-                        srv.journal.append_args(self.db, &[b"DEL", &key]);
-                    }
-                    if moon_commands::notify::wanted(srv, moon_commands::notify::class::EXPIRED) {
-                        moon_commands::notify::publish(srv, self.db, "expired", &key);
-                    }
-                }
+                moon_commands::journal::record::report_stripe_expiry(srv, self.db, &mut s);
             }
             visited += 1;
             self.stripe += 1;

@@ -22,9 +22,35 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-/// Keep the names of expired keys for keyspace notifications ("expired"
-/// events); off unless notify-keyspace-events asks for them.
+/// Keep the names of expired keys and of hashes that lost fields to
+/// expiry, for keyspace notifications ("expired", "hexpired", "del");
+/// off unless notify-keyspace-events asks for one of them.
 pub static RECORD_EXPIRED: AtomicBool = AtomicBool::new(false);
+
+/// Keep them too while clients track keys (CLIENT TRACKING): an expired
+/// key, or a hash that lost fields, is invalidated like a written one.
+pub static TRACK_EXPIRED: AtomicBool = AtomicBool::new(false);
+
+/// Keep them, and the names of expired hash fields, while the journal is
+/// on: it records what expiry removed as DEL and HDEL.
+pub static JOURNAL_EXPIRED: AtomicBool = AtomicBool::new(false);
+
+/// Whether expiry is recorded for notifications, tracking or the journal.
+#[inline]
+pub fn recording_expired() -> bool {
+    RECORD_EXPIRED.load(Ordering::Relaxed) || TRACK_EXPIRED.load(Ordering::Relaxed) || JOURNAL_EXPIRED.load(Ordering::Relaxed)
+}
+
+/// What expiry removed from a key (see [`Stripe::take_expired_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// The key itself expired.
+    Key,
+    /// Some fields of the hash expired; it still has others.
+    Fields,
+    /// The hash's last fields expired, so the key was deleted.
+    FieldsAndKey,
+}
 
 static HASHER: OnceLock<foldhash::fast::FixedState> = OnceLock::new();
 
@@ -53,8 +79,10 @@ pub struct Stripe {
     field_ttl_keys: usize,
     /// Hash fields removed by expiry not yet counted in stats.
     expired_fields_pending: u64,
-    /// Names of keys removed by expiry, kept only while RECORD_EXPIRED.
-    expired_keys: Vec<Vec<u8>>,
+    /// Keys changed by expiry, kept only while `recording_expired()`.
+    expired_keys: Vec<(Vec<u8>, Expiry)>,
+    /// (hash, field) removed by expiry, kept only while JOURNAL_EXPIRED.
+    expired_fields: Vec<(Vec<u8>, Vec<u8>)>,
     /// The last snapshot epoch this stripe was captured for (see
     /// [`crate::snapshot`]).
     pub(crate) snap_epoch: u64,
@@ -102,18 +130,25 @@ impl Stripe {
         std::mem::take(&mut self.expired_pending)
     }
 
-    /// Names of the keys expired since the last call (only recorded while
-    /// RECORD_EXPIRED is set).
-    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
+    /// The keys expired, and the hashes that lost fields to expiry, since
+    /// the last call, in that order (only recorded while
+    /// `recording_expired()`).
+    pub fn take_expired_keys(&mut self) -> Vec<(Vec<u8>, Expiry)> {
         std::mem::take(&mut self.expired_keys)
+    }
+
+    /// The (hash, field) pairs expiry removed since the last call (only
+    /// recorded while JOURNAL_EXPIRED is set).
+    pub fn take_expired_field_names(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        std::mem::take(&mut self.expired_fields)
     }
 
     /// Count a key removed by expiry, keeping its name if asked to.
     #[inline]
     fn note_expired(&mut self, key: &[u8]) {
         self.expired_pending += 1;
-        if RECORD_EXPIRED.load(Ordering::Relaxed) {
-            self.expired_keys.push(key.to_vec());
+        if recording_expired() {
+            self.expired_keys.push((key.to_vec(), Expiry::Key));
         }
     }
 
@@ -150,8 +185,17 @@ impl Stripe {
     /// whether the key is gone.
     fn expire_fields_at(&mut self, i: usize, now: i64, max: usize) -> bool {
         let Some(e) = self.table.get_mut(i) else { return false };
-        let p = crate::hash::purge_entry(e, now, max);
+        let mut names = JOURNAL_EXPIRED.load(Ordering::Relaxed).then(Vec::new);
+        let p = crate::hash::purge_entry(e, now, max, names.as_mut());
         self.expired_fields_pending += p.expired as u64;
+        for f in names.into_iter().flatten() {
+            self.expired_fields.push((e.key().to_vec(), f));
+        }
+        if p.expired > 0 && recording_expired() {
+            // Redis sends one "hexpired" per key and purge, not per field.
+            let kind = if p.empty { Expiry::FieldsAndKey } else { Expiry::Fields };
+            self.expired_keys.push((e.key().to_vec(), kind));
+        }
         if p.empty {
             self.take_at(i);
             return true;

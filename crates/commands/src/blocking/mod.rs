@@ -8,8 +8,11 @@
 //! command that names a key someone waits on serves the waiters right after
 //! its handler, still under its stripe locks (see [`wake`]): a pushed
 //! element goes to the longest-waiting client before any other command can
-//! see it, as in Redis. The served client's reply is handed to its
-//! connection, which was parked on the waiter, via the waiter itself.
+//! see it, as in Redis. The served client's reply goes into its mailbox
+//! once the serving command's earlier keyspace events are published (see
+//! [`KeyAccess::served`](crate::ctx::KeyAccess)), so it sits among the
+//! pushes the client gets (pub/sub messages, invalidations, delivered while
+//! it waits) where Redis puts it; then the waiter is marked served.
 //!
 //! Lock order: stripe locks, then one registry shard at a time. A waiter
 //! that times out or is unblocked takes only shard locks.
@@ -109,8 +112,8 @@ const CANCELLED: u8 = 5;
 /// How a wait ended, as the blocked connection sees it.
 #[derive(Debug, PartialEq, Eq)]
 pub enum WaitEnd {
-    /// The reply bytes a writer produced for it.
-    Served(Vec<u8>),
+    /// A writer served it: the reply is in the client's mailbox.
+    Served,
     /// Timed out (by its deadline or CLIENT UNBLOCK ... TIMEOUT).
     TimedOut,
     /// CLIENT UNBLOCK ... ERROR.
@@ -145,9 +148,21 @@ impl Waiter {
         self.state.store(WAITING, Ordering::Release);
     }
 
-    /// Hand the reply to a claimed waiter and wake its connection.
-    fn complete(&self, reply: Vec<u8>) {
+    /// Keep the reply of a claimed waiter until [`Waiter::deliver`].
+    fn hold(&self, reply: Vec<u8>) {
         *self.reply.lock() = reply;
+    }
+
+    /// Queue the held reply behind what the client was sent so far.
+    pub(crate) fn queue_reply(&self) {
+        let reply = std::mem::take(&mut *self.reply.lock());
+        self.client.deliver_reply(&reply);
+    }
+
+    /// End the wait (its reply queued) and wake the connection: only once
+    /// the serving command's events are all queued too, so the client runs
+    /// nothing else before they are.
+    pub(crate) fn end_served(&self) {
         self.state.store(SERVED, Ordering::Release);
         self.client.wake();
     }
@@ -162,17 +177,16 @@ impl Waiter {
     fn end_with(&self, how: u8) -> WaitEnd {
         loop {
             match self.state.compare_exchange(WAITING, how, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Self::end_of(how, Vec::new()),
+                Ok(_) => return Self::end_of(how),
                 Err(SERVING) => std::thread::yield_now(),
-                Err(SERVED) => return WaitEnd::Served(std::mem::take(&mut *self.reply.lock())),
-                Err(other) => return Self::end_of(other, Vec::new()),
+                Err(other) => return Self::end_of(other),
             }
         }
     }
 
-    fn end_of(state: u8, reply: Vec<u8>) -> WaitEnd {
+    fn end_of(state: u8) -> WaitEnd {
         match state {
-            SERVED => WaitEnd::Served(reply),
+            SERVED => WaitEnd::Served,
             TIMED_OUT => WaitEnd::TimedOut,
             UNBLOCKED_ERROR => WaitEnd::Error,
             _ => WaitEnd::Cancelled,
@@ -183,8 +197,7 @@ impl Waiter {
     pub fn outcome(&self) -> Option<WaitEnd> {
         match self.state.load(Ordering::Acquire) {
             WAITING | SERVING => None,
-            SERVED => Some(WaitEnd::Served(std::mem::take(&mut *self.reply.lock()))),
-            s => Some(Self::end_of(s, Vec::new())),
+            s => Some(Self::end_of(s)),
         }
     }
 }

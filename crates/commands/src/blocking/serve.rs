@@ -10,10 +10,8 @@ use crate::state::Server;
 use crate::stream::read as stream_read;
 use crate::zset::pop as zset_pop;
 use moon_resp::Out;
-use moon_store::stripe::RECORD_EXPIRED;
 use moon_store::ValueRef;
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 /// Run `op` against the keys the caller holds: true if it did something
@@ -179,9 +177,7 @@ fn wake_in_db(srv: &Server, db: usize, keys: Vec<Vec<u8>>, now: i64, journal: &m
     ks.load_server_flags(srv);
     ks.any_stripe = true;
     wake_keys(srv, &mut ks, keys.into());
-    let expired = if RECORD_EXPIRED.load(Relaxed) { ks.take_expired_keys() } else { Vec::new() };
-    crate::notify::publish_pending(srv, &mut ks, &expired);
-    ks.journal.expired_first(db, &expired);
+    crate::notify::publish_pending(srv, &mut ks, None);
     journal.extend(std::mem::take(&mut ks.journal));
 }
 
@@ -204,6 +200,7 @@ fn serve_one(srv: &Server, ks: &mut KeyAccess, w: &Arc<Waiter>, ready: &mut VecD
         return;
     }
     let mut out = Out::new(w.protocol);
+    let events_before = ks.events.len();
     let served = match run_op(srv, ks, &w.op, &mut out, ready) {
         Ok(done) => done,
         Err(e) => {
@@ -217,7 +214,10 @@ fn serve_one(srv: &Server, ks: &mut KeyAccess, w: &Arc<Waiter>, ready: &mut VecD
     if served {
         let db = ks.db;
         srv.blocking.remove(w, |k| db.stripe_of(k));
-        w.complete(out.buf);
+        // Delivered after the events recorded so far (the write that served
+        // it), before those of its own operation, as Redis orders them.
+        w.hold(out.buf);
+        ks.served.push((events_before, w.clone()));
     } else {
         w.release();
     }

@@ -255,8 +255,9 @@ impl Config {
             "notify-keyspace-events" => {
                 let f = crate::notify::parse_flags(v).unwrap_or(0);
                 h.notify_flags.store(f, Ordering::Relaxed);
-                use crate::notify::class::{EXPIRED, KEYEVENT, KEYSPACE};
-                crate::notify::sync_record_expired_notify(f & EXPIRED != 0 && f & (KEYSPACE | KEYEVENT) != 0);
+                use crate::notify::class::{KEYEVENT, KEYSPACE};
+                let record = f & crate::notify::EXPIRY_CLASSES != 0 && f & (KEYSPACE | KEYEVENT) != 0;
+                moon_store::stripe::RECORD_EXPIRED.store(record, Ordering::Relaxed);
             }
             "protected-mode" => h.protected_mode.store(yes, Ordering::Relaxed),
             "lazyfree-lazy-user-del" => h.lazy_user_del.store(yes, Ordering::Relaxed),

@@ -253,7 +253,7 @@ impl Journal {
 
     fn set_on(&self, on: bool) {
         self.on.store(on, Relaxed);
-        crate::notify::sync_record_expired(on);
+        moon_store::stripe::JOURNAL_EXPIRED.store(on, Relaxed);
     }
 }
 

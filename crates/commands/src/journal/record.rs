@@ -11,6 +11,7 @@ use crate::ctx::KeyAccess;
 use crate::state::Server;
 use crate::table::TableEntry;
 use moon_resp::Argv;
+use moon_store::stripe::Expiry;
 
 /// The records of one command, in the order its effects happened.
 #[derive(Default)]
@@ -23,6 +24,9 @@ pub struct Records {
     /// encoded only at `commit`, straight into the journal when alone).
     verbatim: bool,
     list: Vec<(usize, Vec<u8>)>,
+    /// DEL / HDEL of what expiry removed where the command looked: ahead
+    /// of everything else, as the expiry happened when it first looked.
+    expired: Vec<(usize, Vec<u8>)>,
 }
 
 impl Records {
@@ -45,25 +49,53 @@ impl Records {
 
     /// Add records gathered elsewhere (a helper KeyAccess), after these.
     pub fn extend(&mut self, other: Records) {
+        self.list.extend(other.expired);
         self.list.extend(other.list);
     }
 
-    /// DELs of keys of `db` found expired, ahead of everything else: the
-    /// expiry happened when the command first looked at them.
-    pub fn expired_first(&mut self, db: usize, expired: &[Vec<u8>]) {
-        if !expired.is_empty() {
-            let dels = expired.iter().map(|k| {
-                let mut b = Vec::new();
-                encode(&mut b, &[b"DEL", k]);
-                (db, b)
-            });
-            self.list.splice(0..0, dels);
-        }
+    /// What expiry removed in database `db`: keys (DEL) and hash fields
+    /// (HDEL; a hash losing its last field goes with it on replay too).
+    pub fn note_expiry(&mut self, db: usize, keys: &[(Vec<u8>, Expiry)], fields: &[(Vec<u8>, Vec<u8>)]) {
+        expiry_records(db, keys, fields, |r| self.expired.push(r));
     }
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
+}
+
+fn expiry_records(db: usize, keys: &[(Vec<u8>, Expiry)], fields: &[(Vec<u8>, Vec<u8>)], mut push: impl FnMut((usize, Vec<u8>))) {
+    for (k, kind) in keys {
+        if *kind == Expiry::Key {
+            let mut b = Vec::new();
+            encode(&mut b, &[b"DEL", k]);
+            push((db, b));
+        }
+    }
+    for (k, f) in fields {
+        let mut b = Vec::new();
+        encode(&mut b, &[b"HDEL", k, f]);
+        push((db, b));
+    }
+}
+
+/// What expiry removed in a stripe of database `db` outside a command's
+/// own guards (the active expiry, a stripe a command locked by hand),
+/// reported now, under the stripe's lock: journaled (DEL/HDEL), tracking
+/// clients told, events published.
+pub fn report_stripe_expiry(srv: &Server, db: usize, s: &mut moon_store::Stripe) {
+    if !moon_store::stripe::recording_expired() {
+        return;
+    }
+    let gone = s.take_expired_keys();
+    if srv.journal.on() {
+        let fields = s.take_expired_field_names();
+        expiry_records(db, &gone, &fields, |r| srv.journal.append(std::slice::from_ref(&r)));
+    }
+    if srv.tracking.any() {
+        srv.tracking.invalidate_expired(srv, gone.iter().map(|(k, _)| k.as_slice()), None);
+    }
+    crate::notify::publish_expired(srv, db, gone);
 }
 
 /// RESP multibulk of `args`, appended to `buf`.
@@ -104,10 +136,10 @@ pub fn seal(ks: &mut KeyAccess, entry: &TableEntry) {
 /// expired, then its records. Inside EXEC or a script they wait on the
 /// connection; a top-level command appends them with what its nested
 /// commands gathered.
-pub fn commit(srv: &Server, conn: &mut ConnState, ks: &mut KeyAccess, argv: &Argv, expired: &[Vec<u8>]) {
+pub fn commit(srv: &Server, conn: &mut ConnState, ks: &mut KeyAccess, argv: &Argv) {
     let db = ks.db_index;
     let r = &mut ks.journal;
-    if expired.is_empty() && r.list.is_empty() && !conn.in_exec && conn.journal_txn.is_empty() {
+    if r.expired.is_empty() && r.list.is_empty() && !conn.in_exec && conn.journal_txn.is_empty() {
         // The common case: one write, encoded straight into the journal.
         if r.verbatim {
             srv.journal.append_iter(db, argv.len(), argv.iter());
@@ -119,8 +151,8 @@ pub fn commit(srv: &Server, conn: &mut ConnState, ks: &mut KeyAccess, argv: &Arg
         encode_iter(&mut b, argv.len(), argv.iter());
         r.list.insert(0, (db, b));
     }
-    r.expired_first(db, expired);
-    let mut list = std::mem::take(&mut r.list);
+    let mut list = std::mem::take(&mut r.expired);
+    list.append(&mut r.list);
     if conn.in_exec {
         conn.journal_txn.append(&mut list);
         return;

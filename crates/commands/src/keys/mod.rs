@@ -98,26 +98,17 @@ pub(crate) fn is_expired(e: &Entry, now: i64) -> bool {
     e.expire().is_some_and(|t| now > t)
 }
 
-/// Report the keys a stripe of database `db` expired lazily outside the
+/// Report what expiry removed in a stripe of database `db` outside the
 /// dispatcher's own guards (which it drains itself): INFO's expired_keys,
-/// the "expired" events, and their DELs in the journal, now, while the
-/// stripe is still locked (a later drain would journal the DEL after
-/// writes that followed the expiry, such as a MOVE into that key).
+/// the events, tracking invalidations and the journal's DELs/HDELs, now,
+/// while the stripe is still locked (a later drain would journal the DEL
+/// after writes that followed the expiry, such as a MOVE into that key).
 pub(crate) fn drain_expired(srv: &Server, db: usize, s: &mut Stripe) {
     let n = s.take_expired();
     if n > 0 {
         srv.stats.expired_keys.fetch_add(n, Relaxed);
     }
-    if moon_store::stripe::RECORD_EXPIRED.load(Relaxed) {
-        for key in s.take_expired_keys() {
-            if srv.journal.on() {
-                srv.journal.append_args(db, &[b"DEL", &key]);
-            }
-            if crate::notify::wanted(srv, crate::notify::class::EXPIRED) {
-                crate::notify::publish(srv, db, "expired", &key);
-            }
-        }
-    }
+    crate::journal::record::report_stripe_expiry(srv, db, s);
 }
 
 /// A database index argument as Redis' `getIntFromObjectOrReply` with no

@@ -21,6 +21,10 @@ use std::sync::Arc;
 
 const SHARDS: usize = 16;
 
+/// Keys waiting to be told to broadcasting clients, each with the id of
+/// the client that changed it (0: expiry).
+pub type BcastKeys = Vec<(Vec<u8>, u64)>;
+
 /// How a client tracks (fixed from CLIENT TRACKING ON until OFF).
 pub struct Tracker {
     pub handle: Arc<ClientHandle>,
@@ -47,6 +51,8 @@ pub struct Tracking {
     items: AtomicUsize,
     /// Tracking clients (zero makes the write-side check one load).
     count: AtomicUsize,
+    /// Of those, broadcasting ones (writers queue keys only if any).
+    bcast: AtomicUsize,
 }
 
 impl Default for Tracking {
@@ -58,6 +64,7 @@ impl Default for Tracking {
             keys: AtomicUsize::new(0),
             items: AtomicUsize::new(0),
             count: AtomicUsize::new(0),
+            bcast: AtomicUsize::new(0),
         }
     }
 }
@@ -94,15 +101,31 @@ impl Tracking {
 
     pub fn enable(&self, t: Arc<Tracker>) {
         *t.handle.tracking.lock() = Some(t.clone());
-        if self.clients.write().insert(t.handle.id, t).is_none() {
-            self.count.fetch_add(1, Relaxed);
+        if t.bcast {
+            self.bcast.fetch_add(1, Relaxed);
         }
+        let mut cs = self.clients.write();
+        match cs.insert(t.handle.id, t) {
+            None => {
+                self.count.fetch_add(1, Relaxed);
+            }
+            Some(old) if old.bcast => {
+                self.bcast.fetch_sub(1, Relaxed);
+            }
+            Some(_) => {}
+        }
+        moon_store::stripe::TRACK_EXPIRED.store(!cs.is_empty(), Relaxed);
     }
 
     pub fn disable(&self, id: u64) {
-        if let Some(t) = self.clients.write().remove(&id) {
+        let mut cs = self.clients.write();
+        if let Some(t) = cs.remove(&id) {
             *t.handle.tracking.lock() = None;
             self.count.fetch_sub(1, Relaxed);
+            if t.bcast {
+                self.bcast.fetch_sub(1, Relaxed);
+            }
+            moon_store::stripe::TRACK_EXPIRED.store(!cs.is_empty(), Relaxed);
         }
     }
 
@@ -118,31 +141,82 @@ impl Tracking {
         }
     }
 
-    /// `key` changed (by client `writer`): tell the clients that read it
-    /// and the broadcasting clients following a prefix of it.
-    pub fn invalidate(&self, srv: &Server, key: &[u8], writer: u64) {
-        let limit = crate::pubsub::queue_limit(srv);
+    /// `key` changed (by client `writer`, 0 for expiry): tell the clients
+    /// that read it now, and queue it in `bcast` (a connection's
+    /// [`ConnState::bcast_pending`]) for the broadcasting clients, who get
+    /// the keys of a whole batch together from [`Tracking::flush_bcast`].
+    pub fn invalidate(&self, srv: &Server, key: &[u8], writer: u64, bcast: &mut BcastKeys) {
+        if self.bcast.load(Relaxed) > 0 {
+            bcast.push((key.to_vec(), writer));
+        }
         let readers = {
             let mut shard = self.shard(key).lock();
             shard.remove(key)
         };
+        let Some(ids) = readers else { return };
+        self.keys.fetch_sub(1, Relaxed);
+        self.items.fetch_sub(ids.len(), Relaxed);
+        let limit = crate::pubsub::queue_limit(srv);
         let cs = self.clients.read();
-        if let Some(ids) = readers {
-            self.keys.fetch_sub(1, Relaxed);
-            self.items.fetch_sub(ids.len(), Relaxed);
-            for id in ids {
-                if let Some(t) = cs.get(&id) {
-                    if !t.bcast && !(t.noloop && id == writer) {
-                        self.send(srv, t, Some(key), limit);
-                    }
+        for id in ids {
+            if let Some(t) = cs.get(&id) {
+                if !t.bcast && !(t.noloop && id == writer) {
+                    self.send(srv, t, Some(&[key]), limit);
                 }
             }
         }
+    }
+
+    /// Keys that expired (or hashes that lost fields to expiry): told as
+    /// if written by nobody (a NOLOOP client hears of them too), to the
+    /// broadcasting clients with the batch `bcast` if given, else now.
+    pub fn invalidate_expired<'k>(&self, srv: &Server, keys: impl Iterator<Item = &'k [u8]>, bcast: Option<&mut BcastKeys>) {
+        let mut own = Vec::new();
+        let now = bcast.is_none();
+        let bcast = bcast.unwrap_or(&mut own);
+        for key in keys {
+            self.invalidate(srv, key, 0, bcast);
+        }
+        if now {
+            self.flush_bcast(srv, bcast);
+        }
+    }
+
+    /// Tell the broadcasting clients about the changed `keys` (emptied
+    /// here): as Redis does once per event-loop turn, one message per
+    /// client and prefix listing that prefix's keys, sorted and without
+    /// repeats, prefixes in byte order. A NOLOOP client is not told of
+    /// keys it was the last to write.
+    pub fn flush_bcast(&self, srv: &Server, keys: &mut BcastKeys) {
+        if keys.is_empty() {
+            return;
+        }
+        // Sorted by key, each key once with its last writer.
+        keys.reverse();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.dedup_by(|later, kept| later.0 == kept.0);
+        let limit = crate::pubsub::queue_limit(srv);
+        let cs = self.clients.read();
+        let mut matched: Vec<&[u8]> = Vec::new();
         for t in cs.values() {
-            if t.bcast && !(t.noloop && t.handle.id == writer) && t.prefixes_match(key) {
-                self.send(srv, t, Some(key), limit);
+            if !t.bcast {
+                continue;
+            }
+            let mut prefixes: Vec<&[u8]> = t.prefixes.iter().map(|p| p.as_slice()).collect();
+            if prefixes.is_empty() {
+                prefixes.push(b"");
+            }
+            prefixes.sort_unstable();
+            let id = t.handle.id;
+            for p in prefixes {
+                matched.clear();
+                matched.extend(keys.iter().filter(|(k, w)| k.starts_with(p) && !(t.noloop && *w == id)).map(|(k, _)| k.as_slice()));
+                if !matched.is_empty() {
+                    self.send(srv, t, Some(&matched), limit);
+                }
             }
         }
+        keys.clear();
     }
 
     /// FLUSHDB/FLUSHALL: every tracking client gets a null invalidation
@@ -160,8 +234,8 @@ impl Tracking {
         }
     }
 
-    /// Deliver one invalidation for `t` (a key, or None for "all").
-    fn send(&self, srv: &Server, t: &Tracker, key: Option<&[u8]>, limit: crate::client::OutputLimit) {
+    /// Deliver one invalidation for `t` (keys, or None for "all").
+    fn send(&self, srv: &Server, t: &Tracker, keys: Option<&[&[u8]]>, limit: crate::client::OutputLimit) {
         let target = if t.redirect == 0 {
             t.handle.clone()
         } else {
@@ -193,10 +267,12 @@ impl Tracking {
             // A RESP2 client that is not subscribed can't be told.
             return;
         }
-        match key {
-            Some(k) => {
-                out.array(1);
-                out.bulk(k);
+        match keys {
+            Some(keys) => {
+                out.array(keys.len());
+                for k in keys {
+                    out.bulk(k);
+                }
             }
             None => out.null_array(),
         }
@@ -204,16 +280,19 @@ impl Tracking {
     }
 }
 
-impl Tracker {
-    fn prefixes_match(&self, key: &[u8]) -> bool {
-        self.prefixes.is_empty() || self.prefixes.iter().any(|p| key.starts_with(p))
-    }
-}
-
 /// Whether the command about to be remembered should be: OPTIN tracks only
 /// after CLIENT CACHING yes, OPTOUT unless CLIENT CACHING no.
 pub fn tracks_this_command(conn: &ConnState, t: &Tracker) -> bool {
     !t.bcast && (!t.optin || conn.caching == Some(true)) && (!t.optout || conn.caching != Some(false))
+}
+
+/// The end of a connection's batch of commands (Redis' beforeSleep):
+/// send the broadcasting clients the keys it changed.
+#[inline]
+pub fn flush_bcast(srv: &Server, conn: &mut ConnState) {
+    if !conn.bcast_pending.is_empty() {
+        srv.tracking.flush_bcast(srv, &mut conn.bcast_pending);
+    }
 }
 
 /// Stop tracking for a closing connection.

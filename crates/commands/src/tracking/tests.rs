@@ -78,3 +78,45 @@ fn client_list_shows_tracking_flags_and_redirect() {
     c.run(&["CLIENT", "TRACKING", "OFF"]);
     assert_eq!(field(&c.run(&["CLIENT", "INFO"]), "flags"), "N");
 }
+
+#[test]
+fn bcast_sends_one_message_per_prefix_per_batch() {
+    let mut b = TestClient::new();
+    let mut w = TestClient::connect(b.srv.clone());
+    b.run(&["HELLO", "3"]);
+    assert_eq!(b.run(&["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "b", "PREFIX", "a"]), "+OK\r\n");
+    // One command's keys, sorted, deduplicated, one message per prefix in
+    // prefix order; keys of no prefix left out.
+    w.run(&["MSET", "b2", "1", "a2", "1", "a1", "2", "x", "3", "a2", "4"]);
+    assert_eq!(mail(&b), ">2\r\n$10\r\ninvalidate\r\n*2\r\n$2\r\na1\r\n$2\r\na2\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nb2\r\n");
+    // Several commands of one batch (a pipeline, a transaction) together.
+    w.run(&["SET", "a9", "1"]);
+    w.run(&["DEL", "a1"]);
+    assert_eq!(b.srv.tracking.clients(), 1);
+    let writer = w.conn.id();
+    let mut keys = vec![(b"a9".to_vec(), writer), (b"zz".to_vec(), writer), (b"a1".to_vec(), writer), (b"a9".to_vec(), writer)];
+    b.srv.tracking.flush_bcast(&b.srv, &mut keys);
+    assert!(keys.is_empty());
+    let m = mail(&b);
+    assert!(m.ends_with(">2\r\n$10\r\ninvalidate\r\n*2\r\n$2\r\na1\r\n$2\r\na9\r\n"), "{m:?}");
+    w.run(&["MULTI"]);
+    w.run(&["SET", "b5", "1"]);
+    w.run(&["SET", "a5", "1"]);
+    w.run(&["EXEC"]);
+    assert_eq!(mail(&b), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\na5\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nb5\r\n");
+    // NOLOOP: nothing of one's own batch; no prefix: everything.
+    let mut n = TestClient::connect(b.srv.clone());
+    n.run(&["HELLO", "3"]);
+    n.run(&["CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP"]);
+    n.run(&["MSET", "q", "1", "a7", "1"]);
+    assert_eq!(mail(&n), "");
+    mail(&b);
+    w.run(&["MSET", "q", "1", "a7", "1"]);
+    assert_eq!(mail(&n), ">2\r\n$10\r\ninvalidate\r\n*2\r\n$2\r\na7\r\n$1\r\nq\r\n");
+    // Once nobody broadcasts, writers queue nothing.
+    b.run(&["CLIENT", "TRACKING", "OFF"]);
+    n.run(&["CLIENT", "TRACKING", "OFF"]);
+    let mut pending = Vec::new();
+    w.srv.tracking.invalidate(&w.srv, b"a1", writer, &mut pending);
+    assert!(pending.is_empty());
+}

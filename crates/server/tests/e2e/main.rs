@@ -4,6 +4,7 @@
 
 mod acl;
 mod aof;
+mod blocked_pushes;
 mod blocking;
 mod commands;
 mod harness;

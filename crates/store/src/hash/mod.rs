@@ -420,12 +420,22 @@ pub(crate) struct Purge {
 }
 
 /// For the keyspace: delete up to `max` expired fields of the hash held by
-/// `e` (anything else has nothing to purge).
-pub(crate) fn purge_entry(e: &mut Entry, now: i64, max: usize) -> Purge {
+/// `e` (anything else has nothing to purge), adding their names to
+/// `names` if given.
+pub(crate) fn purge_entry(e: &mut Entry, now: i64, max: usize, names: Option<&mut Vec<Vec<u8>>>) -> Purge {
     match e.obj_mut() {
         Some(Object::Hash(h)) => {
             let due = h.next_expire().is_some_and(|t| t < now) && !crate::clock::loading();
+            // The candidates before, those gone after: which ones the purge
+            // took when `max` stops it early is the representation's choice.
+            let candidates: Vec<Vec<u8>> = match (&names, due) {
+                (Some(_), true) => h.iter_ttl().filter(|(_, _, t)| t.is_some_and(|t| t < now)).map(|(f, _, _)| f.to_vec()).collect(),
+                _ => Vec::new(),
+            };
             let expired = if due { h.expire_fields(now, max) } else { 0 };
+            if let Some(names) = names {
+                names.extend(candidates.into_iter().filter(|f| !h.contains(f)));
+            }
             Purge { expired, empty: h.is_empty(), has_ttl: h.has_field_ttl() }
         }
         _ => Purge { expired: 0, empty: false, has_ttl: false },

@@ -155,13 +155,13 @@ fn purge_helpers_for_the_keyspace() {
     h.set_expire(b"a", 50, ExpireCond::Always, 1);
     e.set_obj(Object::Hash(h));
     assert!(entry_has_field_ttl(&e));
-    let p = purge_entry(&mut e, 50, usize::MAX);
+    let p = purge_entry(&mut e, 50, usize::MAX, None);
     assert_eq!((p.expired, p.empty, p.has_ttl), (0, false, true));
-    let p = purge_entry(&mut e, 51, usize::MAX);
+    let p = purge_entry(&mut e, 51, usize::MAX, None);
     assert_eq!((p.expired, p.empty, p.has_ttl), (1, true, false));
     let mut s = Entry::new_str(b"k", b"v", None);
     assert!(!entry_has_field_ttl(&s));
-    assert!(!purge_entry(&mut s, 51, 1).has_ttl);
+    assert!(!purge_entry(&mut s, 51, 1, None).has_ttl);
 }
 
 fn hash_with_ttls(fields: &[(&str, Option<i64>)]) -> Hash {
