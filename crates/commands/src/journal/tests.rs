@@ -181,3 +181,15 @@ fn replaying_the_journal_rebuilds_the_same_data() {
     assert_eq!(Replayer::new(&fresh.srv).run(&data, "test.aof"), Ok(End::Clean));
     assert_eq!(fresh.run(&["DEBUG", "DIGEST"]), digest, "{:#?}", records(&c));
 }
+
+#[test]
+fn expired_hash_fields_are_journaled_as_hdel() {
+    let mut c = TestClient::new();
+    c.run(&["HSET", "h", "gone", "1", "kept", "2"]);
+    c.run(&["HPEXPIRE", "h", "1", "FIELDS", "1", "gone"]);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    c.srv.journal.capture();
+    // A write over the expired field: on replay it must find it gone too.
+    c.run(&["HSETNX", "h", "gone", "new"]);
+    assert_eq!(records(&c), ["SELECT 0", "MULTI", "HDEL h gone", "HSETNX h gone new", "EXEC"]);
+}
