@@ -22,6 +22,12 @@ pub struct KillState {
     pub kill: AtomicBool,
     /// A deadline (unix ms) for the running code, 0: none (library loads).
     pub deadline: std::sync::atomic::AtomicI64,
+    /// When the running script turns busy (unix ms, 0: not armed): the
+    /// hook then calls `on_busy` once.
+    pub busy_at: std::sync::atomic::AtomicI64,
+    /// What the host does when a script turns busy (the server hands its
+    /// I/O thread's other connections to another thread).
+    pub on_busy: std::sync::OnceLock<fn()>,
 }
 
 pub struct Script {
@@ -118,6 +124,13 @@ impl Engine {
 
         let k = kill.clone();
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |_lua, _dbg| {
+            let busy_at = k.busy_at.load(Ordering::Relaxed);
+            if busy_at != 0 && crate::functions::now_ms() >= busy_at {
+                k.busy_at.store(0, Ordering::Relaxed);
+                if let Some(f) = k.on_busy.get() {
+                    f();
+                }
+            }
             let deadline = k.deadline.load(Ordering::Relaxed);
             if deadline != 0 && crate::functions::now_ms() > deadline {
                 k.kill.store(true, Ordering::Relaxed);

@@ -12,19 +12,30 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 #[derive(Default)]
-struct Flusher {
+pub struct Flusher {
     request: Notify,
     done: Notify,
+}
+
+impl Flusher {
+    pub fn new() -> Arc<Flusher> {
+        Arc::new(Flusher::default())
+    }
 }
 
 thread_local! {
     static FLUSHER: RefCell<Option<Arc<Flusher>>> = const { RefCell::new(None) };
 }
 
-/// Start this thread's flusher (inside its runtime).
-pub fn start(srv: Arc<Server>) {
-    let f = Arc::new(Flusher::default());
+/// Make `f` the flusher of the calling thread (every thread of an I/O
+/// thread's runtime: its connections may move between them).
+pub fn install(f: &Arc<Flusher>) {
     FLUSHER.with(|x| *x.borrow_mut() = Some(f.clone()));
+}
+
+/// Start the flusher task of an I/O thread's runtime.
+pub fn start(srv: Arc<Server>, f: Arc<Flusher>) {
+    install(&f);
     tokio::spawn(async move {
         loop {
             f.request.notified().await;

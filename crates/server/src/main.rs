@@ -69,6 +69,7 @@ fn run(config: Config) {
         std::process::exit(1);
     }
     notice!("Data directory: {}", srv.config.get_str("dir"));
+    let _ = srv.scripting.kill.on_busy.set(net::script_turned_busy);
     let srv: Arc<Server> = srv.share();
     let listeners = net::bind(&srv).unwrap_or_else(|e| {
         warning!("{e}");

@@ -181,6 +181,22 @@ pub fn start(srv: Arc<Server>, b: Bound) -> Result<(), String> {
     Ok(())
 }
 
+/// A script on this I/O thread has run past busy-reply-threshold (called
+/// from the script's hook): hand the worker, with every other connection
+/// of the thread, to another OS thread, so they are answered BUSY (and can
+/// SCRIPT KILL it) while this one keeps running the script, as Redis
+/// serves clients from inside a long script.
+pub fn script_turned_busy() {
+    let on_worker = tokio::runtime::Handle::try_current().is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if on_worker {
+        // The worker's core goes to a pool thread, which must take it
+        // before this returns, or this thread takes it back: a moment's
+        // pause, once per busy script (which has run for
+        // busy-reply-threshold already).
+        tokio::task::block_in_place(|| std::thread::sleep(std::time::Duration::from_millis(10)));
+    }
+}
+
 fn run_io_thread(
     srv: Arc<Server>,
     thread: usize,
@@ -188,7 +204,19 @@ fn run_io_thread(
     unix: Option<std::os::unix::net::UnixListener>,
     tls: Option<Arc<TlsContext>>,
 ) {
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // One worker: the connections of this thread run on it. Multi-thread
+    // flavour only so a script that turns busy can hand the worker's other
+    // connections to another OS thread (see `script_turned_busy`); every
+    // thread of the runtime gets the group-commit flusher.
+    let flusher = crate::journal_flush::Flusher::new();
+    let f2 = flusher.clone();
+    let built = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(format!("moon-io-{thread}"))
+        .on_thread_start(move || crate::journal_flush::install(&f2))
+        .enable_all()
+        .build();
+    let rt = match built {
         Ok(rt) => rt,
         Err(e) => {
             warning!("Cannot start I/O thread {thread}: {e}");
@@ -196,7 +224,7 @@ fn run_io_thread(
         }
     };
     rt.block_on(async move {
-        crate::journal_flush::start(srv.clone());
+        crate::journal_flush::start(srv.clone(), flusher);
         for l in listeners {
             let tls = if l.tls { tls.clone() } else { None };
             match tokio::net::TcpListener::from_std(l.socket) {

@@ -58,10 +58,6 @@ impl Records {
     pub fn note_expiry(&mut self, db: usize, keys: &[(Vec<u8>, Expiry)], fields: &[(Vec<u8>, Vec<u8>)]) {
         expiry_records(db, keys, fields, |r| self.expired.push(r));
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
 }
 
 fn expiry_records(db: usize, keys: &[(Vec<u8>, Expiry)], fields: &[(Vec<u8>, Vec<u8>)], mut push: impl FnMut((usize, Vec<u8>))) {

@@ -209,11 +209,17 @@ pub(crate) fn run_guarded(
     srv.scripting.running.lock().set(name, argv);
     srv.scripting.running_function.store(is_function, Relaxed);
     srv.scripting.wrote.store(false, Relaxed);
-    srv.scripting.running_since.store(moon_store::clock::now_ms().max(1), Relaxed);
+    let started = moon_store::clock::now_ms().max(1);
+    srv.scripting.running_since.store(started, Relaxed);
+    // Past busy-reply-threshold the engine tells the host (which lets the
+    // connections sharing this I/O thread be served BUSY meanwhile).
+    let threshold = srv.config.get_i64("busy-reply-threshold").max(0);
+    srv.scripting.kill.busy_at.store(started + threshold.max(1), Relaxed);
     let r = {
         let mut host = host::CallHost::new(srv, ctx.conn, ctx.ks.now, read_only, deny_oom);
         run(&mut host, ctx.out)
     };
+    srv.scripting.kill.busy_at.store(0, Relaxed);
     srv.scripting.running_since.store(0, Relaxed);
     srv.scripting.running.lock().active = false;
     ctx.conn.in_exec = in_exec;
