@@ -49,20 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffkit import aof_scenarios, aof_workload, rdbdata, servers  # noqa: E402
 from diffkit.aof_compare import ServerGone, call, describe_diff, py, settle, snapshot  # noqa: E402
 from diffkit.resp import CLOSED, TIMEOUT, Conn  # noqa: E402
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-            print("  ok   %s" % what, flush=True)
-        else:
-            self.failed += 1
-            print("  FAIL %s%s" % (what, ("\n       " + detail.replace("\n", "\n       ")) if detail else ""), flush=True)
-        return ok
+from diffkit.tally import Tally  # noqa: E402
 
 
 def port_free(port):
@@ -108,21 +95,7 @@ class Proc:
 
     def start(self, extra=(), timeout=60):
         self.launch(extra)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s exited with %s during start-up:\n%s" % (self.kind, self.proc.returncode, self.new_log()[-3000:]))
-            try:
-                c = Conn(self.port, timeout=5)
-                r = c.call([b"PING"])
-                c.close()
-                if r.raw == b"+PONG\r\n":
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError("%s did not answer PING on port %d:\n%s" % (self.kind, self.port, self.new_log()[-3000:]))
+        return servers.wait_ready(self.proc, self.port, self.kind, lambda: self.new_log()[-3000:], timeout, self.kill, self)
 
     def run_to_exit(self, extra=(), timeout=60):
         """Start and wait for the process to exit by itself: (status, output)."""

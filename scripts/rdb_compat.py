@@ -28,20 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from diffkit import rdbdata, servers  # noqa: E402
 from diffkit.resp import Conn  # noqa: E402
-
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-            print("  ok   %s" % what)
-        else:
-            self.failed += 1
-            print("  FAIL %s %s" % (what, detail))
+from diffkit.tally import Tally  # noqa: E402
 
 
 def call(conn, *argv):

