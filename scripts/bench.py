@@ -338,7 +338,9 @@ def tls_throughput(args):
             print(f"\nTLS: skipped ({why})")
             return
         ver = subprocess.run([redis, "--version"], capture_output=True, text=True).stdout.split()[2]
-        servers = [Server("moon", [args.moon, "--threads", "1"], args.server_core, tls=pki),
+        # No save points and a temp dir: a benchmark never writes into the
+        # user's data directory.
+        servers = [Server("moon", [args.moon, "--threads", "1", "--save", "", "--dir", d], args.server_core, tls=pki),
                    Server("redis", [redis, "--save", "", "--appendonly", "no"], args.server_core, tls=pki)]
         try:
             for r in range(args.rounds):
